@@ -1,0 +1,64 @@
+/**
+ * JWT verification with jose: signature against the configured keys, then issuer, audience, `exp`
+ * (required: a token without one would never expire), `nbf`, `sub` (required: it names the user), and
+ * the algorithm allowlist.
+ *
+ * @module
+ */
+import { errors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { invalidToken, type StsgateError, temporarilyUnavailable } from '../errors.js';
+import type { JwtConfig } from './jwt-config.js';
+import { createRemoteJwks, JwksUnavailableError, type RemoteJwksOptions } from './jwks.js';
+
+export type Claims = JWTPayload & { sub: string; exp: number };
+
+export interface JwtVerifier {
+  /** Resolves to the verified claims, or rejects with a 401 (bad token) or 503 (keys unreachable). */
+  verify(token: string): Promise<Claims>;
+}
+
+export function createJwtVerifier(config: JwtConfig, jwksOptions: RemoteJwksOptions = {}): JwtVerifier {
+  const key: KeyObject | JWTVerifyGetKey =
+    config.keySource.kind === 'jwks' ? createRemoteJwks(config.keySource.url, jwksOptions) : config.keySource.key;
+  const options = {
+    issuer: config.issuer,
+    audience: [...config.audience],
+    algorithms: [...config.algorithms],
+    clockTolerance: config.clockToleranceSeconds,
+    requiredClaims: ['exp', 'sub'],
+  };
+
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key as KeyObject, options);
+        return payload as Claims;
+      } catch (error) {
+        throw verificationError(error);
+      }
+    },
+  };
+}
+
+/** Fixed descriptions by jose error code: jose's own messages are not part of our contract. */
+function verificationError(error: unknown): StsgateError {
+  if (error instanceof JwksUnavailableError) {
+    return temporarilyUnavailable('the token issuer keys could not be fetched', 5, { cause: error });
+  }
+  if (error instanceof errors.JWTExpired) return invalidToken('the token has expired', error);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return invalidToken('the token is not valid yet', error);
+    if (error.reason === 'missing') return invalidToken(`the token has no "${error.claim}" claim`, error);
+    return invalidToken(`the token "${error.claim}" claim is not accepted`, error);
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+    return invalidToken('the token signing algorithm is not accepted', error);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return invalidToken('the token signature is invalid', error);
+  if (error instanceof errors.JWKSNoMatchingKey) return invalidToken('no known key matches the token', error);
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return invalidToken('the token is malformed', error);
+  // Includes TypeErrors jose raises for a key/algorithm mismatch (for example an HS256 token presented
+  // to a public key): always the token's fault, never a reason to fail open or to answer 500.
+  return invalidToken('the token could not be verified', error);
+}

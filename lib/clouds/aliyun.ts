@@ -1,0 +1,72 @@
+/**
+ * Aliyun: OSS keys from STS AssumeRole, signed with the function role's credentials.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import { parseEndpoint } from '../config/endpoint.js';
+import { readEnv, requiredString } from '../config/env.js';
+import { envCredentialSource, invocationCredentialSource } from '../credentials/chain.js';
+import { buildRamPolicy } from '../policy/aliyun/ram-policy.js';
+import { assumeRole } from '../sts/aliyun/assume-role.js';
+import type { CloudPlugin } from './types.js';
+
+export interface AliyunConfig {
+  readonly roleArn: string;
+  readonly stsEndpoint: URL;
+}
+
+const ROLE_ARN = /^acs:ram::\d+:role\/[A-Za-z0-9._-]{1,64}$/;
+
+const endpoint = z.pipe(
+  z.optional(z.string()),
+  z.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const url = parseEndpoint(value);
+    if (typeof url === 'string') {
+      ctx.issues.push({ code: 'custom', input: value, message: url });
+      return z.NEVER;
+    }
+    if (url.search) {
+      ctx.issues.push({ code: 'custom', input: value, message: 'must not contain a query string' });
+      return z.NEVER;
+    }
+    return url;
+  }),
+);
+
+export const aliyun: CloudPlugin<AliyunConfig> = {
+  id: 'aliyun',
+  // A role's MaxSessionDuration is at most 12 hours; STS refuses anything longer than the role allows.
+  maxDurationSeconds: 43_200,
+
+  loadConfig(env, grant) {
+    const vars = readEnv(env, {
+      ALIYUN_ROLE_ARN: requiredString().check(z.regex(ROLE_ARN, 'must look like acs:ram::<account-id>:role/<role-name>')),
+      ALIYUN_STS_ENDPOINT: endpoint,
+    });
+    return {
+      roleArn: vars.ALIYUN_ROLE_ARN,
+      // The regional endpoint keeps the call in-region; all regions are functionally identical.
+      stsEndpoint: vars.ALIYUN_STS_ENDPOINT ?? new URL(`https://sts.${grant.region}.aliyuncs.com/`),
+    };
+  },
+
+  credentialSources: () => [
+    invocationCredentialSource,
+    envCredentialSource('environment', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN'),
+  ],
+
+  sessionPolicy: (scope) => buildRamPolicy(scope),
+
+  issue: ({ config, scope, policy, sessionName, credentials, timeoutMs }) =>
+    assumeRole({
+      endpoint: config.stsEndpoint,
+      roleArn: config.roleArn,
+      sessionName,
+      policy,
+      durationSeconds: scope.durationSeconds,
+      credentials,
+      timeoutMs,
+    }),
+};

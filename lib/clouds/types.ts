@@ -1,0 +1,36 @@
+/**
+ * What a cloud contributes to the core: its configuration, where its role credentials come from, its
+ * policy grammar and its STS call. The core knows clouds only through this interface, so adding a cloud
+ * adds a plugin and touches nothing shared beyond the registry.
+ *
+ * @module
+ */
+import type { Env } from '../config/env.js';
+import type { CredentialSource, RoleCredentials } from '../credentials/types.js';
+import type { Grant, Scope } from '../scope/resolve-scope.js';
+import type { IssuedCredentials } from '../sts/types.js';
+
+export interface IssueRequest<C> {
+  readonly config: C;
+  readonly scope: Scope;
+  /** The exact session policy text from {@link CloudPlugin.sessionPolicy}. */
+  readonly policy: string;
+  readonly sessionName: string;
+  readonly credentials: RoleCredentials;
+  /** How long the STS call may take, already bounded by the invocation's deadline. */
+  readonly timeoutMs: number;
+}
+
+export interface CloudPlugin<C = unknown> {
+  /** Stable id, returned to callers as `provider`. */
+  readonly id: string;
+  /** The longest lifetime this cloud's STS issues; bounds TOKEN_DURATION_SECONDS. */
+  readonly maxDurationSeconds: number;
+  /** Reads and validates this cloud's own variables; throws ConfigError naming them. */
+  loadConfig(env: Env, grant: Grant): C;
+  /** The ordered chain of places the runtime role's credentials come from. */
+  credentialSources(config: C): readonly CredentialSource[];
+  /** The session policy, in this cloud's grammar, exactly as it will be sent. */
+  sessionPolicy(scope: Scope, config: C): string;
+  issue(request: IssueRequest<C>): Promise<IssuedCredentials>;
+}

@@ -1,0 +1,60 @@
+/**
+ * Reading environment variables through zod schemas, so that every problem is reported against the
+ * variable that caused it.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import { ConfigError } from '../errors.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Platforms and shells hand us `""` for "set but empty"; a deployer means "unset" by it, so an empty or
+ * whitespace-only value counts as absent (and a required variable reports "is required").
+ */
+export const present = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+/** Parses the named variables with one schema each; throws a ConfigError naming every variable that failed. */
+export function readEnv<S extends Record<string, z.ZodMiniType>>(
+  env: Env,
+  shape: S,
+): { [K in keyof S]: z.output<S[K]> } {
+  const input: Record<string, string | undefined> = {};
+  for (const name of Object.keys(shape)) input[name] = present(env, name);
+  const result = z.safeParse(z.object(shape), input);
+  if (result.success) return result.data as { [K in keyof S]: z.output<S[K]> };
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? 'environment'),
+      message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+    })),
+  );
+}
+
+/** `a, b,,c` → `['a', 'b', 'c']`: deployers paste lists with spaces, and a stray comma is not a value. */
+export const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+/** A required non-empty string. */
+export const requiredString = () => z.string().check(z.minLength(1));
+
+/** An optional integer in a range, written in decimal digits only (no `1e3`, no `0x10`, no `""` → 0). */
+export const optionalInt = (min: number, max: number, fallback: number) =>
+  z.pipe(
+    z.optional(z.string().check(z.regex(/^\d{1,9}$/, 'must be a whole number'))),
+    z.transform((value, ctx) => {
+      const n = value === undefined ? fallback : Number(value);
+      if (n < min || n > max) {
+        ctx.issues.push({ code: 'custom', input: value, message: `must be between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  );

@@ -1,0 +1,20 @@
+/**
+ * The runtime role's own credentials, which sign the STS call, and where they come from.
+ *
+ * @module
+ */
+import type { Invocation } from '../invocation.js';
+
+export interface RoleCredentials {
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  /** Present for temporary credentials; STS then requires it on every call. */
+  readonly securityToken?: string | undefined;
+  readonly expiresAt?: Date | undefined;
+}
+
+/** One place credentials may come from. Resolves `undefined` when it has nothing, so the chain moves on. */
+export interface CredentialSource {
+  readonly name: string;
+  resolve(invocation: Invocation): Promise<RoleCredentials | undefined>;
+}

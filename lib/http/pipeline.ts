@@ -1,0 +1,109 @@
+/**
+ * The one HTTP pipeline every platform shares: a middy handler over API Gateway v2 events.
+ *
+ *   request normalizer → CORS (preflight ends here) → method guard → token service
+ *   errors → JSON error response → CORS headers;  every request → one log line
+ *
+ * @module
+ */
+import middy from '@middy/core';
+import type { Context as LambdaContext } from 'aws-lambda';
+import { serverError } from '../errors.js';
+import type { Invocation, RequestTrace } from '../invocation.js';
+import { errorFields, type Logger } from '../log.js';
+import type { TokenService } from '../token-service.js';
+import type { CorsConfig } from './cors-config.js';
+import { httpCors } from './middleware/cors.js';
+import { httpErrorResponse } from './middleware/error-response.js';
+import { httpMethodGuard } from './middleware/method-guard.js';
+import { httpRequestNormalizer } from './middleware/request-normalizer.js';
+import { errorResponse, jsonResponse } from './response.js';
+import type { HttpEvent, HttpHandler, HttpResponse, PipelineContext } from './types.js';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export interface PipelineOptions {
+  readonly provider: string;
+  readonly cors: CorsConfig | undefined;
+  readonly logger: Logger;
+}
+
+/** Answer before the platform's own deadline, so the caller gets our 504 and not a platform error. */
+const TIMEOUT_EARLY_MS = 250;
+
+export function createHttpHandler(issueToken: TokenService, options: PipelineOptions): HttpHandler {
+  const pipeline = middy<HttpEvent, HttpResponse, Error, PipelineContext>(
+    async function tokenHandler(event: HttpEvent, context: PipelineContext): Promise<HttpResponse> {
+      const token = await issueToken({
+        authorization: event.headers.authorization,
+        body: event.body,
+        invocation: context.invocation,
+        trace: context.trace,
+      });
+      return jsonResponse(200, token);
+    },
+    { timeoutEarlyInMillis: TIMEOUT_EARLY_MS },
+  )
+    .use(httpRequestNormalizer({ maxBodyBytes: MAX_BODY_BYTES }))
+    .use(httpCors(options.cors))
+    .use(httpErrorResponse(options.logger))
+    .use(httpMethodGuard());
+
+  return withRequestLog(options, (event, invocation, trace) => pipeline(event, pipelineContext(invocation, trace)));
+}
+
+/** A handler that answers every request with 500: what a function with a broken configuration serves. */
+export function createMisconfiguredHandler(options: PipelineOptions): HttpHandler {
+  return withRequestLog(options, async (_event, _invocation, trace) => {
+    trace.errorCode = 'server_error';
+    return errorResponse(serverError());
+  });
+}
+
+type TracedHandler = (event: HttpEvent, invocation: Invocation, trace: RequestTrace) => Promise<HttpResponse>;
+
+/** Writes the request's single log line, and makes sure nothing thrown ever reaches the platform. */
+function withRequestLog(options: PipelineOptions, handle: TracedHandler): HttpHandler {
+  return async function handleHttpRequest(event, invocation) {
+    const started = performance.now();
+    const trace: RequestTrace = {};
+    let response: HttpResponse;
+    try {
+      response = await handle(event, invocation, trace);
+    } catch (error) {
+      options.logger.log('error', 'unhandled error', { requestId: invocation.requestId, ...errorFields(error) });
+      trace.errorCode = 'server_error';
+      response = errorResponse(serverError());
+    }
+    const status = response.statusCode;
+    options.logger.log(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', {
+      requestId: invocation.requestId,
+      provider: options.provider,
+      method: methodOf(event),
+      subject: trace.subject,
+      outcome: status === 204 ? 'preflight' : status < 400 ? 'issued' : status < 500 ? 'refused' : 'failed',
+      status,
+      error: trace.errorCode,
+      upstreamCode: trace.upstreamCode,
+      cache: trace.cache,
+      credentialSource: trace.credentialSource,
+      latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      stsLatencyMs: trace.stsLatencyMs,
+    });
+    return response;
+  };
+}
+
+function methodOf(event: HttpEvent): string | undefined {
+  const method: unknown = event?.requestContext?.http?.method;
+  return typeof method === 'string' ? method.slice(0, 16) : undefined;
+}
+
+/**
+ * middy is typed for AWS Lambda's context. We give it the one Lambda member it uses
+ * (`getRemainingTimeInMillis`, which arms its early timeout) and carry our own fields alongside.
+ */
+function pipelineContext(invocation: Invocation, trace: RequestTrace): PipelineContext {
+  const context = { getRemainingTimeInMillis: () => invocation.remainingMs(), invocation, trace };
+  return context as unknown as LambdaContext & typeof context;
+}

@@ -1,0 +1,22 @@
+/**
+ * The platform-neutral HTTP shapes. Requests are API Gateway v2 proxy events, which every adapter can
+ * produce and middy's ecosystem understands; responses are the structured v2 result.
+ *
+ * @module
+ */
+import type { APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
+import type { Invocation, RequestTrace } from '../invocation.js';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One platform-neutral HTTP handler; adapters call it and translate its result. It never throws. */
+export type HttpHandler = (event: HttpEvent, invocation: Invocation) => Promise<HttpResponse>;
+
+/** The context our middlewares see: the Lambda-style remaining-time hook middy understands, plus ours. */
+export type PipelineContext = LambdaContext & { readonly invocation: Invocation; readonly trace: RequestTrace };

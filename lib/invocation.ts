@@ -1,0 +1,27 @@
+/**
+ * What a platform adapter tells the core about one invocation, in platform-neutral terms.
+ *
+ * @module
+ */
+import type { RoleCredentials } from './credentials/types.js';
+import type { Env } from './config/env.js';
+
+export interface Invocation {
+  readonly requestId: string;
+  /** Milliseconds left before the platform ends this invocation. */
+  remainingMs(): number;
+  /** Role credentials the platform handed to this invocation (FC `context.credentials`, …), if any. */
+  readonly platformCredentials?: RoleCredentials | undefined;
+  /** The environment of this invocation (process.env on the platforms). */
+  readonly env: Env;
+}
+
+/** Facts about one request, filled in as it runs and written as its single log line. */
+export interface RequestTrace {
+  subject?: string;
+  cache?: 'hit' | 'miss' | 'shared';
+  stsLatencyMs?: number;
+  credentialSource?: string;
+  upstreamCode?: string;
+  errorCode?: string;
+}

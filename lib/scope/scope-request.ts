@@ -1,0 +1,46 @@
+/**
+ * The optional JSON body a caller may send to narrow its grant: `{"actions", "prefix", "durationSeconds"}`.
+ * Shape errors are the caller's mistake (400); asking for more than the grant is a scope error (403),
+ * decided later by {@link resolveScope}.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import { invalidRequest } from '../errors.js';
+import { ACTIONS, type Action } from './actions.js';
+
+export interface ScopeRequest {
+  actions?: Action[];
+  prefix?: string;
+  durationSeconds?: number;
+}
+
+const scopeRequestSchema = z.strictObject({
+  actions: z.optional(
+    z.array(z.enum(ACTIONS, { error: `actions must be among ${ACTIONS.join(', ')}` })).check(
+      z.minLength(1, 'actions must not be empty'),
+      z.maxLength(ACTIONS.length * 4, 'actions has too many entries'),
+    ),
+  ),
+  prefix: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  durationSeconds: z.optional(z.int().check(z.positive())),
+});
+
+/** Parses the request body; an absent or blank body asks for the whole grant. */
+export function parseScopeRequest(body: string | undefined): ScopeRequest {
+  if (body === undefined || body.trim() === '') return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw invalidRequest('the request body is not valid JSON');
+  }
+  const result = z.safeParse(scopeRequestSchema, json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    const what = issue?.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue?.message;
+    throw invalidRequest(`invalid request body: ${where}${what ?? 'not an object'}`);
+  }
+  return result.data;
+}

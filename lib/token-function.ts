@@ -1,0 +1,63 @@
+/**
+ * Builds one cloud's token function at cold start: configuration is read and validated once, the JWKS
+ * resolver and credential cache are created once and then live as long as the function instance.
+ *
+ * A configuration error does not crash the instance: it is logged once, naming every offending
+ * variable, and each request gets a bare 500 `server_error`, so nothing about the setup leaks to callers.
+ *
+ * @module
+ */
+import { loadJwtConfig } from './auth/jwt-config.js';
+import type { RemoteJwksOptions } from './auth/jwks.js';
+import { createJwtVerifier } from './auth/verify-jwt.js';
+import { CredentialCache } from './cache/credential-cache.js';
+import type { CloudPlugin } from './clouds/types.js';
+import type { Env } from './config/env.js';
+import { loadGrant } from './config/grant.js';
+import { credentialChain } from './credentials/chain.js';
+import { ConfigError } from './errors.js';
+import { loadCorsConfig } from './http/cors-config.js';
+import { createHttpHandler, createMisconfiguredHandler } from './http/pipeline.js';
+import type { HttpHandler } from './http/types.js';
+import { consoleLogger, errorFields, type Logger } from './log.js';
+import { createTokenService } from './token-service.js';
+
+export interface TokenFunctionOptions {
+  readonly env?: Env;
+  readonly logger?: Logger;
+  readonly jwks?: RemoteJwksOptions;
+  /** Upper bound for one STS call in milliseconds (default 5000). */
+  readonly stsTimeoutMs?: number;
+}
+
+export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunctionOptions = {}): HttpHandler {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? consoleLogger;
+  try {
+    const jwt = loadJwtConfig(env);
+    const grant = loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds });
+    const cors = loadCorsConfig(env);
+    const cloudConfig = cloud.loadConfig(env, grant);
+
+    const issueToken = createTokenService({
+      cloud,
+      cloudConfig,
+      grant,
+      verifier: createJwtVerifier(jwt, {
+        onStale: (reason) => logger.log('warn', 'serving the last good JWKS', { reason }),
+        ...options.jwks,
+      }),
+      cache: new CredentialCache(),
+      resolveCredentials: credentialChain(cloud.credentialSources(cloudConfig), logger),
+      stsTimeoutMs: options.stsTimeoutMs ?? 5000,
+    });
+    return createHttpHandler(issueToken, { provider: cloud.id, cors, logger });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.log('error', error.message, { provider: cloud.id, variables: error.problems.map((p) => p.variable) });
+    } else {
+      logger.log('error', 'the token function failed to start', { provider: cloud.id, ...errorFields(error) });
+    }
+    return createMisconfiguredHandler({ provider: cloud.id, cors: undefined, logger });
+  }
+}

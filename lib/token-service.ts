@@ -1,0 +1,103 @@
+/**
+ * The token exchange itself, free of HTTP: Bearer JWT in, scoped temporary keys out.
+ *
+ *   verify JWT → resolve scope → session policy → cache, or STS with the role's credentials
+ *
+ * @module
+ */
+import { bearerToken } from './auth/bearer.js';
+import type { JwtVerifier } from './auth/verify-jwt.js';
+import type { CredentialCache } from './cache/credential-cache.js';
+import type { CloudPlugin } from './clouds/types.js';
+import type { ResolvedCredentials } from './credentials/chain.js';
+import type { Invocation, RequestTrace } from './invocation.js';
+import type { Action } from './scope/actions.js';
+import { type Grant, resolveScope } from './scope/resolve-scope.js';
+import { parseScopeRequest } from './scope/scope-request.js';
+import { sessionNameFor } from './scope/session-name.js';
+
+/** The success body: the public contract, field for field. */
+export interface TokenResponse {
+  provider: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+  /** ISO 8601 UTC, second precision. */
+  expiration: string;
+  /** Unix seconds. */
+  startTime: number;
+  /** Unix seconds. */
+  expiredTime: number;
+  bucket: string;
+  region: string;
+  prefix: string;
+  actions: Action[];
+}
+
+export interface TokenRequest {
+  readonly authorization: string | undefined;
+  readonly body: string | undefined;
+  readonly invocation: Invocation;
+  readonly trace: RequestTrace;
+}
+
+export interface TokenServiceDeps<C> {
+  readonly cloud: CloudPlugin<C>;
+  readonly cloudConfig: C;
+  readonly grant: Grant;
+  readonly verifier: JwtVerifier;
+  readonly cache: CredentialCache;
+  readonly resolveCredentials: (invocation: Invocation) => Promise<ResolvedCredentials>;
+  /** Upper bound for one STS call; the invocation's remaining time may shorten it. */
+  readonly stsTimeoutMs: number;
+}
+
+/** Time kept back from the invocation's deadline to build and return the response. */
+const RESPONSE_RESERVE_MS = 300;
+
+export function createTokenService<C>(deps: TokenServiceDeps<C>) {
+  const { cloud, cloudConfig, grant, verifier, cache } = deps;
+
+  return async function issueToken({ authorization, body, invocation, trace }: TokenRequest): Promise<TokenResponse> {
+    const claims = await verifier.verify(bearerToken(authorization));
+    trace.subject = claims.sub;
+    const scope = resolveScope(grant, claims, parseScopeRequest(body));
+    const policy = cloud.sessionPolicy(scope, cloudConfig);
+    const cacheKey = JSON.stringify([scope.subject, scope.bucket, scope.prefix, scope.actions, scope.durationSeconds]);
+
+    const { credentials, outcome } = await cache.getOrIssue(cacheKey, async () => {
+      const resolved = await deps.resolveCredentials(invocation);
+      trace.credentialSource = resolved.source;
+      const started = performance.now();
+      try {
+        return await cloud.issue({
+          config: cloudConfig,
+          scope,
+          policy,
+          sessionName: sessionNameFor(scope.subject),
+          credentials: resolved.credentials,
+          timeoutMs: Math.min(deps.stsTimeoutMs, invocation.remainingMs() - RESPONSE_RESERVE_MS),
+        });
+      } finally {
+        trace.stsLatencyMs = Math.round((performance.now() - started) * 10) / 10;
+      }
+    });
+    trace.cache = outcome;
+
+    return {
+      provider: cloud.id,
+      accessKeyId: credentials.accessKeyId,
+      accessKeySecret: credentials.accessKeySecret,
+      securityToken: credentials.securityToken,
+      expiration: credentials.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      startTime: Math.floor(credentials.issuedAt.getTime() / 1000),
+      expiredTime: Math.floor(credentials.expiresAt.getTime() / 1000),
+      bucket: scope.bucket,
+      region: scope.region,
+      prefix: scope.prefix,
+      actions: [...scope.actions],
+    };
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;
