@@ -34,10 +34,22 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
   const env = options.env ?? process.env;
   const logger = options.logger ?? consoleLogger;
   try {
-    const jwt = loadJwtConfig(env);
-    const grant = loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds });
-    const cors = loadCorsConfig(env);
-    const cloudConfig = cloud.loadConfig(env, grant);
+    // Every section is read even when an earlier one fails, so one deploy shows every bad variable.
+    const problems: ConfigError['problems'][number][] = [];
+    const read = <T>(load: () => T): T | undefined => {
+      try {
+        return load();
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        problems.push(...error.problems);
+        return undefined;
+      }
+    };
+    const jwt = read(() => loadJwtConfig(env));
+    const grant = read(() => loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds }));
+    const cors = read(() => loadCorsConfig(env));
+    const cloudConfig = grant && read(() => cloud.loadConfig(env, grant));
+    if (problems.length > 0 || !jwt || !grant || cloudConfig === undefined) throw new ConfigError(problems);
 
     const issueToken = createTokenService({
       cloud,

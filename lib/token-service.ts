@@ -12,9 +12,9 @@ import type { CloudPlugin } from './clouds/types.js';
 import type { ResolvedCredentials } from './credentials/chain.js';
 import type { Invocation, RequestTrace } from './invocation.js';
 import type { Action } from './scope/actions.js';
-import { type Grant, resolveScope } from './scope/resolve-scope.js';
+import type { Grant } from './scope/resolve-scope.js';
 import { parseScopeRequest } from './scope/scope-request.js';
-import { sessionNameFor } from './scope/session-name.js';
+import { planSession } from './session-plan.js';
 
 /** The success body: the public contract, field for field. */
 export interface TokenResponse {
@@ -61,8 +61,7 @@ export function createTokenService<C>(deps: TokenServiceDeps<C>) {
   return async function issueToken({ authorization, body, invocation, trace }: TokenRequest): Promise<TokenResponse> {
     const claims = await verifier.verify(bearerToken(authorization));
     trace.subject = claims.sub;
-    const scope = resolveScope(grant, claims, parseScopeRequest(body));
-    const policy = cloud.sessionPolicy(scope, cloudConfig);
+    const { scope, policy, sessionName } = planSession(cloud, cloudConfig, grant, claims, parseScopeRequest(body));
     const cacheKey = JSON.stringify([scope.subject, scope.bucket, scope.prefix, scope.actions, scope.durationSeconds]);
 
     const { credentials, outcome } = await cache.getOrIssue(cacheKey, async () => {
@@ -74,7 +73,7 @@ export function createTokenService<C>(deps: TokenServiceDeps<C>) {
           config: cloudConfig,
           scope,
           policy,
-          sessionName: sessionNameFor(scope.subject),
+          sessionName,
           credentials: resolved.credentials,
           timeoutMs: Math.min(deps.stsTimeoutMs, invocation.remainingMs() - RESPONSE_RESERVE_MS),
         });

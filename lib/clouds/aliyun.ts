@@ -16,7 +16,8 @@ export interface AliyunConfig {
   readonly stsEndpoint: URL;
 }
 
-const ROLE_ARN = /^acs:ram::\d+:role\/[A-Za-z0-9._-]{1,64}$/;
+// RAM role names are 1-64 letters, digits, "." and "-".
+const ROLE_ARN = /^acs:ram::\d+:role\/[A-Za-z0-9.-]{1,64}$/;
 
 const endpoint = z.pipe(
   z.optional(z.string()),

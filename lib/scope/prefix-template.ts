@@ -1,5 +1,5 @@
 /**
- * The per-user prefix template, such as `users/${sub}/`. Parsed once at cold start, rendered per request.
+ * The per-user prefix template, such as `users/${sub}/` (or `users/{sub}/`). Parsed once at cold start, rendered per request.
  *
  * Safety argument, which the checks below enforce:
  * - literal text may not contain wildcard or policy-meta characters, so the template cannot widen a grant;
@@ -24,7 +24,9 @@ export interface PrefixTemplate {
 /** A claim value allowed inside a path: one segment of plain characters. */
 export const CLAIM_VALUE = /^[A-Za-z0-9._@-]{1,128}$/;
 const LITERAL = /^[A-Za-z0-9._@/=+-]*$/;
-const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]{0,63})\}/g;
+// `{claim}` is accepted as well as `${claim}`: Serverless Devs interpolates every `${...}` in s.yaml
+// and has no escape for it, so a deployer could not otherwise set a template there.
+const PLACEHOLDER = /\$?\{([A-Za-z_][A-Za-z0-9_]{0,63})\}/g;
 const MAX_PREFIX_LENGTH = 1024;
 
 /** Checks a rendered or requested prefix: relative, `/`-terminated, no empty, `.` or `..` segments. */

@@ -59,6 +59,11 @@ describe('prefix templates', () => {
     expect(parsed).toContain(message);
   });
 
+  it('accepts {claim} as well as ${claim}, for deployment tools that interpolate ${...}', () => {
+    expect(template('t/{tenant}/u/${sub}/').render({ sub: 'bob', tenant: 'acme' })).toBe('t/acme/u/bob/');
+    expect(typeof parsePrefixTemplate('users/{sub}')).toBe('string');
+  });
+
   it('lists the claims a template uses', () => {
     expect(template('t/${tenant}/u/${sub}/').claims).toEqual(['tenant', 'sub']);
   });

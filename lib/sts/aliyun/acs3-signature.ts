@@ -54,7 +54,7 @@ export function signAcs3(request: Acs3Request, credentials: { accessKeyId: strin
   const names = [...headers.keys()].sort();
   const canonicalHeaders = names.map((name) => `${name}:${headers.get(name)}\n`).join('');
   const signedHeaders = names.join(';');
-  const hashedPayload = request.headers['x-acs-content-sha256'] ?? sha256Hex(request.body);
+  const hashedPayload = headers.get('x-acs-content-sha256') ?? sha256Hex(request.body);
   const canonicalUri = request.path.split('/').map(percentEncode).join('/') || '/';
 
   const canonicalRequest = [

@@ -1,0 +1,893 @@
+/**
+ * Local emulator of Alibaba Cloud STS `AssumeRole` (version 2015-04-01, RPC style, V3 `ACS3-HMAC-SHA256` signature).
+ *
+ * End-to-end tests and the local dev server point our STS client at this server to prove that it signs requests the
+ * way Alibaba Cloud checks them. That proof is only worth something if the verifier is not the signer looking at
+ * itself, so everything below is written from the published algorithm
+ * (https://alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature) and shares no code with
+ * the project's signer in lib/.
+ *
+ * Requests go through the checks in the order a real gateway applies them: routing, then authentication, then the
+ * API's own parameters. Every refusal is answered with the JSON error body STS uses, so client error handling can be
+ * exercised too, and `injectFault` simulates the failures that validation cannot produce (throttling, outages, hangs,
+ * broken bodies).
+ */
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------------------------------
+
+export interface AliyunStsCaller {
+  accessKeySecret: string;
+  /** When set, the caller holds STS credentials: requests must carry this exact, signed `x-acs-security-token`. */
+  securityToken?: string;
+}
+
+export interface AliyunStsEmulatorOptions {
+  /** accessKeyId -> caller. Read on every request, so callers may be added or removed while the emulator runs. */
+  callers: Record<string, AliyunStsCaller>;
+  port?: number;
+  /** The target role's MaxSessionDuration in seconds (3600..43200, like RAM), default 3600. */
+  maxSessionDuration?: number;
+  /** Accepted distance between `x-acs-date` and the emulator clock, default 900. */
+  allowedSkewSeconds?: number;
+  /** Millisecond clock, default Date.now. */
+  now?: () => number;
+}
+
+export interface RecordedAssumeRole {
+  callerAccessKeyId: string;
+  securityToken: string | undefined;
+  roleArn: string;
+  roleSessionName: string;
+  durationSeconds: number;
+  policy: string | undefined;
+  issued: { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };
+}
+
+export type AliyunStsFault =
+  | { kind: 'error'; status: number; code: string; message?: string }
+  | { kind: 'hang' }
+  | { kind: 'raw'; status: number; body: string; contentType?: string }
+  | { kind: 'delay'; ms: number };
+
+export interface AliyunStsEmulator {
+  readonly url: string;
+  readonly host: string;
+  readonly calls: RecordedAssumeRole[];
+  readonly rejections: { code: string; status: number }[];
+  requestCount(): number;
+  /** Faults applied to the next requests, in order (each consumed once); `persistent` applies to all until cleared. */
+  injectFault(fault: AliyunStsFault, opts?: { persistent?: boolean }): void;
+  clearFaults(): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startAliyunStsEmulator(options: AliyunStsEmulatorOptions): Promise<AliyunStsEmulator> {
+  const emulator = new StsEmulatorServer(resolveConfig(options));
+  await emulator.listen(options.port ?? 0);
+  return emulator;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// ACS3-HMAC-SHA256 verification (pure functions, exported so the official worked example can be checked directly)
+// ---------------------------------------------------------------------------------------------------------------------
+
+const SIGNATURE_ALGORITHM = 'ACS3-HMAC-SHA256';
+
+/** RFC 3986 percent-encoding over UTF-8 bytes: only `A-Z a-z 0-9 - _ . ~` stay literal, hex digits are uppercase. */
+export function percentEncode(value: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    encoded += isUnreserved(byte) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
+}
+
+function isUnreserved(byte: number): boolean {
+  const isAlpha = (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+  const isDigit = byte >= 0x30 && byte <= 0x39;
+  return isAlpha || isDigit || byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e;
+}
+
+/**
+ * Decodes a raw query string (without `?`) into name/value pairs, in the order received. A pair without `=` has an
+ * empty value. Throws URIError on malformed percent-encoding.
+ */
+export function parseQuery(rawQuery: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const segment of rawQuery.split('&')) {
+    if (segment === '') continue;
+    const equals = segment.indexOf('=');
+    const name = equals === -1 ? segment : segment.slice(0, equals);
+    const value = equals === -1 ? '' : segment.slice(equals + 1);
+    pairs.push([decodeQueryComponent(name), decodeQueryComponent(value)]);
+  }
+  return pairs;
+}
+
+/**
+ * `+` is read as a space, as form-decoding servlet stacks do. A client that leaves `+` unencoded therefore signs
+ * something other than what the server reads, and the mismatch shows up here rather than in production.
+ */
+function decodeQueryComponent(raw: string): string {
+  return decodeURIComponent(raw.replace(/\+/g, ' '));
+}
+
+/**
+ * The signer's spelling of the query is never trusted: each name and value is decoded and re-encoded, so `%7e`, `~`
+ * and `%7E` all canonicalise alike, and pairs are sorted by encoded name, then encoded value (byte order).
+ */
+export function canonicalQueryString(rawQuery: string): string {
+  return parseQuery(rawQuery)
+    .map(([name, value]) => [percentEncode(name), percentEncode(value)] as const)
+    .sort(([nameA, valueA], [nameB, valueB]) => compareStrings(nameA, nameB) || compareStrings(valueA, valueB))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+}
+
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+export interface CanonicalRequestInput {
+  method: string;
+  /** Request target exactly as received, e.g. `/?RoleArn=acs%3Aram...`. */
+  url: string;
+  /** Received headers by lowercase name. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** Lowercase names from the Authorization header's SignedHeaders, in the order given there. */
+  signedHeaders: readonly string[];
+  /** The request's `x-acs-content-sha256`. */
+  hashedPayload: string;
+}
+
+/** Throws if a signed header is absent or the query is malformed: callers must check both beforehand. */
+export function canonicalRequestFor(input: CanonicalRequestInput): string {
+  const { path, query } = splitTarget(input.url);
+  const canonicalHeaders = input.signedHeaders.map((name) => `${name}:${signedHeaderValue(input.headers, name)}\n`);
+  return [
+    input.method.toUpperCase(),
+    path,
+    canonicalQueryString(query),
+    canonicalHeaders.join(''),
+    input.signedHeaders.join(';'),
+    input.hashedPayload,
+  ].join('\n');
+}
+
+function signedHeaderValue(headers: Readonly<Record<string, string | undefined>>, name: string): string {
+  const value = headers[name];
+  if (value === undefined) throw new Error(`signed header ${name} is absent`);
+  return value.trim();
+}
+
+function splitTarget(url: string): { path: string; query: string } {
+  const mark = url.indexOf('?');
+  return mark === -1 ? { path: url, query: '' } : { path: url.slice(0, mark), query: url.slice(mark + 1) };
+}
+
+export function stringToSignFor(canonicalRequest: string): string {
+  return `${SIGNATURE_ALGORITHM}\n${sha256Hex(canonicalRequest)}`;
+}
+
+/** Unlike the V2 RPC signature, the HMAC key is the bare secret (no trailing `&`). */
+export function signatureFor(accessKeySecret: string, stringToSign: string): string {
+  return createHmac('sha256', accessKeySecret).update(stringToSign, 'utf8').digest('hex');
+}
+
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export type ParsedAuthorization =
+  | { ok: true; accessKeyId: string; signedHeaders: string[]; signature: string }
+  | { ok: false; reason: string };
+
+/** Parses `ACS3-HMAC-SHA256 Credential=<AK>,SignedHeaders=<a;b>,Signature=<hex>` (optional spaces after commas). */
+export function parseAcs3Authorization(value: string): ParsedAuthorization {
+  const space = value.indexOf(' ');
+  const algorithm = space === -1 ? value : value.slice(0, space);
+  if (algorithm !== SIGNATURE_ALGORITHM) return { ok: false, reason: `unsupported algorithm "${algorithm}"` };
+  const fields = parseAuthorizationFields(value.slice(space + 1));
+  if (typeof fields === 'string') return { ok: false, reason: fields };
+  const { Credential: accessKeyId, SignedHeaders: signedList, Signature: signature } = fields;
+  if (!accessKeyId || !signedList || !signature) {
+    return { ok: false, reason: 'Credential, SignedHeaders and Signature are all required' };
+  }
+  const signedHeaders = signedList.split(';');
+  const problem = signedHeaderListProblem(signedHeaders);
+  return problem ? { ok: false, reason: problem } : { ok: true, accessKeyId, signedHeaders, signature };
+}
+
+function parseAuthorizationFields(text: string): Record<string, string> | string {
+  const fields: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const equals = part.indexOf('=');
+    const key = part.slice(0, equals).trim();
+    if (equals === -1 || !['Credential', 'SignedHeaders', 'Signature'].includes(key)) {
+      return `unexpected Authorization element "${part.trim()}"`;
+    }
+    if (key in fields) return `duplicate Authorization element ${key}`;
+    fields[key] = part.slice(equals + 1).trim();
+  }
+  return fields;
+}
+
+/** Canonical headers are defined as sorted lowercase names; a list of any other shape was not built per the spec. */
+function signedHeaderListProblem(names: readonly string[]): string | undefined {
+  for (const [index, name] of names.entries()) {
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return `SignedHeaders entry "${name}" is not a lowercase header name`;
+    const previous = names[index - 1];
+    if (previous !== undefined && previous >= name) return 'SignedHeaders must be sorted and without duplicates';
+  }
+  return undefined;
+}
+
+export interface SignedRequest {
+  method: string;
+  /** Request target exactly as received. */
+  url: string;
+  /** Received headers by lowercase name, `authorization` included. */
+  headers: Readonly<Record<string, string | undefined>>;
+}
+
+export type SignatureVerdict =
+  | { ok: true; accessKeyId: string }
+  | { ok: false; reason: string; canonicalRequest?: string; stringToSign?: string };
+
+/**
+ * Recomputes the signature of a received request from its Authorization header and compares it in constant time.
+ * Only the cryptographic check: which headers must be signed and whether `x-acs-content-sha256` matches the body
+ * are policy decisions left to the caller.
+ */
+export function verifyAcs3Signature(request: SignedRequest, accessKeySecret: string): SignatureVerdict {
+  const authorization = parseAcs3Authorization(request.headers['authorization'] ?? '');
+  if (!authorization.ok) return { ok: false, reason: authorization.reason };
+  const absent = authorization.signedHeaders.find((name) => request.headers[name] === undefined);
+  if (absent !== undefined) return { ok: false, reason: `signed header ${absent} is absent` };
+  const hashedPayload = request.headers['x-acs-content-sha256'];
+  if (hashedPayload === undefined) return { ok: false, reason: 'x-acs-content-sha256 is absent' };
+
+  let canonicalRequest: string;
+  try {
+    canonicalRequest = canonicalRequestFor({ ...request, signedHeaders: authorization.signedHeaders, hashedPayload });
+  } catch {
+    return { ok: false, reason: 'the query string is not valid percent-encoding' };
+  }
+  const stringToSign = stringToSignFor(canonicalRequest);
+  return constantTimeEqual(signatureFor(accessKeySecret, stringToSign), authorization.signature)
+    ? { ok: true, accessKeyId: authorization.accessKeyId }
+    : { ok: false, reason: 'signature mismatch', canonicalRequest, stringToSign };
+}
+
+/** Hashing first gives equal-length inputs, so neither content nor length of the secret-derived value leaks. */
+function constantTimeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** A refusal answered with the STS error body; thrown by the checks below to stop at the first failing one. */
+class StsRejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Messages as STS words them, so clients that log or match on `Message` see realistic text. */
+const STANDARD_MESSAGES: Record<string, string> = {
+  'InvalidAction.NotFound': 'Specified api is not found, please check your url and method.',
+  InvalidVersion: 'Specified parameter Version is not valid.',
+  InvalidParameter: 'The specified parameter is not valid.',
+  MissingAuthorization: 'Authorization is mandatory for this action.',
+  IncompleteSignature: 'The request signature does not conform to Aliyun standards.',
+  'InvalidTimeStamp.Format': 'Specified time stamp or date value is not well formatted.',
+  'InvalidTimeStamp.Expired': 'Specified time stamp or date value is expired.',
+  MissingSignatureNonce: 'SignatureNonce is mandatory for this action.',
+  'InvalidAccessKeyId.NotFound': 'Specified access key is not found.',
+  MissingSecurityToken: 'SecurityToken is mandatory for this action.',
+  'InvalidSecurityToken.MismatchWithAccessKey': 'Specified SecurityToken mismatch with the AccessKey.',
+  SignatureDoesNotMatch: 'Specified signature is not matched with our calculation.',
+  SignatureNonceUsed: 'Specified signature nonce was used already.',
+  MissingRoleArn: 'RoleArn is mandatory for this action.',
+  MissingRoleSessionName: 'RoleSessionName is mandatory for this action.',
+  'InvalidParameter.RoleArn': 'The parameter RoleArn is wrongly formed.',
+  'InvalidParameter.RoleSessionName': 'The parameter RoleSessionName is wrongly formed.',
+  'InvalidParameter.DurationSeconds': 'The Min/Max value of DurationSeconds is out of range.',
+  'InvalidParameter.PolicySize': 'The size of Policy must be smaller than 2048 bytes.',
+  'InvalidParameter.PolicyGrammar': 'The parameter Policy has not passed grammar check.',
+  'Throttling.Api': 'Request was denied due to api flow control.',
+  'Throttling.User': 'Request was denied due to user flow control.',
+  InternalError: 'The request processing has failed due to some unknown error.',
+  ServiceUnavailable: 'The request has failed due to a temporary failure of the server.',
+};
+
+function standardMessage(code: string): string {
+  return STANDARD_MESSAGES[code] ?? `The request failed with error ${code}.`;
+}
+
+/** Appends a diagnostic to the standard message: this is a development tool, the reason is what people look for. */
+function fail(status: number, code: string, detail?: string): never {
+  throw new StsRejection(status, code, detail ? `${standardMessage(code)} ${detail}` : standardMessage(code));
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Request checks, in gateway order
+// ---------------------------------------------------------------------------------------------------------------------
+
+const API_ACTION = 'AssumeRole';
+const API_VERSION = '2015-04-01';
+const SECURITY_TOKEN_HEADER = 'x-acs-security-token';
+const REQUIRED_SIGNED_HEADERS = [
+  'host',
+  'x-acs-action',
+  'x-acs-version',
+  'x-acs-date',
+  'x-acs-signature-nonce',
+  'x-acs-content-sha256',
+] as const;
+
+/** What the checks need from an HTTP request; built once so they stay free of node:http details. */
+interface ReceivedRequest {
+  method: string;
+  url: string;
+  path: string;
+  query: string;
+  /** Lowercase name -> value; repeated headers joined with `,` (see `repeatedHeaders`). */
+  headers: Record<string, string>;
+  repeatedHeaders: ReadonlySet<string>;
+  body: Buffer;
+}
+
+interface EmulatorConfig {
+  callers: Record<string, AliyunStsCaller>;
+  maxSessionDuration: number;
+  allowedSkewMs: number;
+  now: () => number;
+}
+
+interface AuthenticatedCaller {
+  accessKeyId: string;
+  securityToken: string | undefined;
+}
+
+function checkRoute(request: ReceivedRequest): void {
+  if ((request.method !== 'POST' && request.method !== 'GET') || request.path !== '/') {
+    fail(404, 'InvalidAction.NotFound', `(${request.method} ${request.path}: RPC APIs are served at POST or GET /)`);
+  }
+  const action = request.headers['x-acs-action'];
+  if (action !== API_ACTION) fail(404, 'InvalidAction.NotFound', `(x-acs-action: ${action ?? 'absent'})`);
+  const version = request.headers['x-acs-version'];
+  if (version !== API_VERSION) {
+    fail(400, 'InvalidVersion', `(x-acs-version: ${version ?? 'absent'}, expected ${API_VERSION})`);
+  }
+}
+
+/** Repeated parameters are refused rather than resolved, because which copy a server would pick is unspecified. */
+function parseParameters(query: string): Map<string, string> {
+  let pairs: [string, string][];
+  try {
+    pairs = parseQuery(query);
+  } catch {
+    return fail(400, 'InvalidParameter', '(the query string is not valid percent-encoding)');
+  }
+  const parameters = new Map<string, string>();
+  for (const [name, value] of pairs) {
+    if (parameters.has(name)) fail(400, 'InvalidParameter', `(parameter ${name} is given more than once)`);
+    parameters.set(name, value);
+  }
+  return parameters;
+}
+
+/**
+ * Cheap checks come before the caller lookup, and the nonce is only spent once the signature holds, so that an
+ * unsigned request cannot burn a legitimate client's nonce.
+ */
+function authenticate(request: ReceivedRequest, config: EmulatorConfig, nonces: NonceLedger): AuthenticatedCaller {
+  const authorization = requireAuthorization(request);
+  checkDate(request.headers['x-acs-date'], config);
+  const nonce = requireNonce(request);
+  checkSignedHeaders(request, authorization.signedHeaders);
+  const caller = lookupCaller(config.callers, authorization.accessKeyId);
+  const securityToken = checkSecurityToken(caller, request.headers[SECURITY_TOKEN_HEADER]);
+  checkPayloadHash(request);
+  checkSignature(request, caller.accessKeySecret);
+  if (!nonces.claim(nonce, config.now())) fail(400, 'SignatureNonceUsed', `(x-acs-signature-nonce: ${nonce})`);
+  return { accessKeyId: authorization.accessKeyId, securityToken };
+}
+
+function requireAuthorization(request: ReceivedRequest): { accessKeyId: string; signedHeaders: string[] } {
+  const header = request.headers['authorization'];
+  if (header === undefined) fail(400, 'MissingAuthorization', `(this emulator only accepts ${SIGNATURE_ALGORITHM})`);
+  const parsed = parseAcs3Authorization(header);
+  if (!parsed.ok) return fail(400, 'IncompleteSignature', `(${parsed.reason})`);
+  return parsed;
+}
+
+const ACS_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+function checkDate(value: string | undefined, config: EmulatorConfig): void {
+  const sent = value !== undefined && ACS_DATE_PATTERN.test(value) ? Date.parse(value) : Number.NaN;
+  // Round-tripping rejects dates that parse by rolling over, such as February 30th.
+  if (Number.isNaN(sent) || utcSeconds(sent) !== value) {
+    fail(400, 'InvalidTimeStamp.Format', `(x-acs-date must be yyyy-MM-ddTHH:mm:ssZ, got ${value ?? 'nothing'})`);
+  }
+  const serverTime = config.now();
+  if (Math.abs(serverTime - sent) > config.allowedSkewMs) {
+    fail(400, 'InvalidTimeStamp.Expired', `(x-acs-date ${value}, server time ${utcSeconds(serverTime)})`);
+  }
+}
+
+function requireNonce(request: ReceivedRequest): string {
+  const nonce = request.headers['x-acs-signature-nonce'];
+  return nonce ? nonce : fail(400, 'MissingSignatureNonce');
+}
+
+/**
+ * Everything that identifies the request must be covered by the signature, and each signed header must appear exactly
+ * once: a repeated header could be read differently by a proxy and by the verifier.
+ */
+function checkSignedHeaders(request: ReceivedRequest, signedHeaders: readonly string[]): void {
+  const required: string[] = [...REQUIRED_SIGNED_HEADERS];
+  if (request.headers[SECURITY_TOKEN_HEADER] !== undefined) required.push(SECURITY_TOKEN_HEADER);
+  const unsigned = required.find((name) => !signedHeaders.includes(name));
+  if (unsigned !== undefined) fail(400, 'IncompleteSignature', `(SignedHeaders must include ${unsigned})`);
+  for (const name of signedHeaders) {
+    if (request.headers[name] === undefined) fail(400, 'IncompleteSignature', `(signed header ${name} is absent)`);
+    if (request.repeatedHeaders.has(name)) fail(400, 'IncompleteSignature', `(signed header ${name} is repeated)`);
+  }
+}
+
+function lookupCaller(callers: Record<string, AliyunStsCaller>, accessKeyId: string): AliyunStsCaller {
+  // hasOwn, so that an AccessKeyId such as "constructor" is not found on the prototype.
+  const caller = Object.hasOwn(callers, accessKeyId) ? callers[accessKeyId] : undefined;
+  return caller ?? fail(404, 'InvalidAccessKeyId.NotFound', `(AccessKeyId: ${accessKeyId})`);
+}
+
+function checkSecurityToken(caller: AliyunStsCaller, sent: string | undefined): string | undefined {
+  if (caller.securityToken !== undefined && sent === undefined) fail(400, 'MissingSecurityToken');
+  if (sent !== undefined && (caller.securityToken === undefined || !constantTimeEqual(sent, caller.securityToken))) {
+    fail(400, 'InvalidSecurityToken.MismatchWithAccessKey');
+  }
+  return sent;
+}
+
+/** The signature covers the declared hash, so the declaration itself must be held against the bytes received. */
+function checkPayloadHash(request: ReceivedRequest): void {
+  const declared = request.headers['x-acs-content-sha256'];
+  const actual = sha256Hex(request.body);
+  if (declared !== actual) {
+    fail(400, 'SignatureDoesNotMatch', `(x-acs-content-sha256 is ${declared}, the body hashes to ${actual})`);
+  }
+}
+
+function checkSignature(request: ReceivedRequest, accessKeySecret: string): void {
+  const verdict = verifyAcs3Signature(request, accessKeySecret);
+  if (verdict.ok) return;
+  // STS quotes its string to sign; the canonical request is added because it is what a developer has to diff.
+  const canonical = JSON.stringify(verdict.canonicalRequest);
+  const detail = verdict.stringToSign
+    ? `server string to sign is:${verdict.stringToSign} canonical request is:${canonical}`
+    : `(${verdict.reason})`;
+  fail(400, 'SignatureDoesNotMatch', detail);
+}
+
+/**
+ * Remembers nonces for twice the allowed skew (plus a second for the boundary): a request first seen at t carries a
+ * date of at least t - skew, so any replay after t + 2 * skew already fails the date check. Entries are dropped from
+ * the front of the insertion-ordered map, which is oldest-first as long as the clock moves forward.
+ */
+class NonceLedger {
+  private readonly expiries = new Map<string, number>();
+
+  constructor(private readonly retentionMs: number) {}
+
+  claim(nonce: string, nowMs: number): boolean {
+    this.forgetExpired(nowMs);
+    if (this.expiries.has(nonce)) return false;
+    this.expiries.set(nonce, nowMs + this.retentionMs);
+    return true;
+  }
+
+  clear(): void {
+    this.expiries.clear();
+  }
+
+  private forgetExpired(nowMs: number): void {
+    for (const [nonce, expiry] of this.expiries) {
+      if (expiry > nowMs) return;
+      this.expiries.delete(nonce);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// AssumeRole parameters
+// ---------------------------------------------------------------------------------------------------------------------
+
+const ROLE_ARN_PATTERN = /^acs:ram::(\d+):role\/([A-Za-z0-9.-]{1,64})$/;
+const ROLE_SESSION_NAME_PATTERN = /^[A-Za-z0-9.@_-]{2,64}$/;
+const MIN_DURATION_SECONDS = 900;
+const DEFAULT_DURATION_SECONDS = 3600;
+/** The 2022 changeset states the limit in bytes; for the usual ASCII policies bytes and characters coincide. */
+const MAX_POLICY_BYTES = 2048;
+
+interface AssumeRoleInput {
+  roleArn: string;
+  roleSessionName: string;
+  durationSeconds: number;
+  policy: string | undefined;
+}
+
+function validateAssumeRole(parameters: ReadonlyMap<string, string>, maxSessionDuration: number): AssumeRoleInput {
+  return {
+    roleArn: validateRoleArn(parameters.get('RoleArn')),
+    roleSessionName: validateRoleSessionName(parameters.get('RoleSessionName')),
+    durationSeconds: validateDuration(parameters.get('DurationSeconds'), maxSessionDuration),
+    policy: validatePolicy(parameters.get('Policy')),
+  };
+}
+
+function validateRoleArn(value: string | undefined): string {
+  if (value === undefined) fail(400, 'MissingRoleArn');
+  if (!ROLE_ARN_PATTERN.test(value)) {
+    fail(400, 'InvalidParameter.RoleArn', '(expected acs:ram::<account-id>:role/<name>)');
+  }
+  return value;
+}
+
+function validateRoleSessionName(value: string | undefined): string {
+  if (value === undefined) fail(400, 'MissingRoleSessionName');
+  if (!ROLE_SESSION_NAME_PATTERN.test(value)) {
+    fail(400, 'InvalidParameter.RoleSessionName', '(2-64 characters of A-Z a-z 0-9 . @ - _)');
+  }
+  return value;
+}
+
+function validateDuration(value: string | undefined, maxSessionDuration: number): number {
+  if (value === undefined) return DEFAULT_DURATION_SECONDS;
+  const seconds = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds >= MIN_DURATION_SECONDS && seconds <= maxSessionDuration)) {
+    const allowed = `${MIN_DURATION_SECONDS}..${maxSessionDuration}`;
+    fail(400, 'InvalidParameter.DurationSeconds', `(got ${value}, allowed ${allowed})`);
+  }
+  return seconds;
+}
+
+function validatePolicy(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_POLICY_BYTES) fail(400, 'InvalidParameter.PolicySize', `(got ${bytes} bytes)`);
+  const problem = policyGrammarProblem(value);
+  if (problem !== undefined) fail(400, 'InvalidParameter.PolicyGrammar', `(${problem})`);
+  return value;
+}
+
+/** The subset of RAM policy grammar a session policy needs; returns what is wrong, or undefined. */
+export function policyGrammarProblem(text: string): string | undefined {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (!isPlainObject(document)) return 'not a JSON object';
+  if (document['Version'] !== '1') return 'Version must be "1"';
+  const statements = document['Statement'];
+  if (!Array.isArray(statements) || statements.length === 0) return 'Statement must be a non-empty array';
+  for (const [index, statement] of statements.entries()) {
+    const problem = statementProblem(statement);
+    if (problem !== undefined) return `Statement[${index}]: ${problem}`;
+  }
+  return undefined;
+}
+
+function statementProblem(statement: unknown): string | undefined {
+  if (!isPlainObject(statement)) return 'not an object';
+  if (statement['Effect'] !== 'Allow' && statement['Effect'] !== 'Deny') return 'Effect must be "Allow" or "Deny"';
+  if (!isStringOrStringList(statement['Action'])) return 'Action must be a string or a non-empty list of strings';
+  if (!isStringOrStringList(statement['Resource'])) return 'Resource must be a string or a non-empty list of strings';
+  const condition = statement['Condition'];
+  if (condition !== undefined && !isPlainObject(condition)) return 'Condition must be an object';
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStringOrStringList(value: unknown): boolean {
+  if (typeof value === 'string') return value !== '';
+  return Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item !== '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Issued credentials and response bodies
+// ---------------------------------------------------------------------------------------------------------------------
+
+const HOST_ID = 'sts.aliyuncs.com';
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+interface AssumeRoleResponseBody {
+  RequestId: string;
+  AssumedRoleUser: { Arn: string; AssumedRoleId: string };
+  Credentials: { SecurityToken: string; Expiration: string; AccessKeySecret: string; AccessKeyId: string };
+}
+
+/**
+ * Shapes follow real credentials so clients meet what production sends: `STS.` ids, and tokens that start with
+ * `CAIS`, run to ~600 characters and contain `+`, `/` and `=` (which must survive header handling untouched).
+ */
+function issueCredentials(input: AssumeRoleInput, nowMs: number): RecordedAssumeRole['issued'] {
+  return {
+    accessKeyId: `STS.${randomAlphanumeric(25)}`,
+    accessKeySecret: randomAlphanumeric(44),
+    securityToken: `CAIS${randomBytes(448).toString('base64')}`,
+    expiration: utcSeconds(nowMs + input.durationSeconds * 1000),
+  };
+}
+
+function assumeRoleResponse(input: AssumeRoleInput, issued: RecordedAssumeRole['issued']): AssumeRoleResponseBody {
+  return {
+    RequestId: newRequestId(),
+    AssumedRoleUser: {
+      Arn: `${input.roleArn}/${input.roleSessionName}`,
+      AssumedRoleId: `${roleIdFor(input.roleArn)}:${input.roleSessionName}`,
+    },
+    Credentials: {
+      SecurityToken: issued.securityToken,
+      Expiration: issued.expiration,
+      AccessKeySecret: issued.accessKeySecret,
+      AccessKeyId: issued.accessKeyId,
+    },
+  };
+}
+
+/** Derived from the ARN so that a role keeps one id across calls, as a real role does. */
+function roleIdFor(roleArn: string): string {
+  return [...createHash('sha256').update(roleArn).digest().subarray(0, 18)].map((byte) => byte % 10).join('');
+}
+
+/** Rejection sampling keeps the characters uniformly distributed (256 is not a multiple of 62). */
+function randomAlphanumeric(length: number): string {
+  let result = '';
+  while (result.length < length) {
+    for (const byte of randomBytes(length)) {
+      if (byte < 248 && result.length < length) result += ALPHANUMERIC[byte % 62];
+    }
+  }
+  return result;
+}
+
+function newRequestId(): string {
+  return randomUUID().toUpperCase();
+}
+
+/** ISO-8601 UTC at second precision, the only form STS uses for dates. */
+function utcSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function errorBody(code: string, message: string): Record<string, string> {
+  const requestId = newRequestId();
+  return {
+    RequestId: requestId,
+    HostId: HOST_ID,
+    Code: code,
+    Message: message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}&product=Sts&requestId=${requestId}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// HTTP server
+// ---------------------------------------------------------------------------------------------------------------------
+
+const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
+const ROLE_MAX_SESSION_RANGE = { min: 3600, max: 43200 } as const;
+
+function resolveConfig(options: AliyunStsEmulatorOptions): EmulatorConfig {
+  const maxSessionDuration = options.maxSessionDuration ?? DEFAULT_DURATION_SECONDS;
+  const { min, max } = ROLE_MAX_SESSION_RANGE;
+  if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < min || maxSessionDuration > max) {
+    throw new RangeError(`maxSessionDuration must be an integer in ${min}..${max}, got ${maxSessionDuration}`);
+  }
+  const allowedSkewSeconds = options.allowedSkewSeconds ?? 900;
+  if (!Number.isFinite(allowedSkewSeconds) || allowedSkewSeconds < 0) {
+    throw new RangeError(`allowedSkewSeconds must be a non-negative number, got ${allowedSkewSeconds}`);
+  }
+  return {
+    callers: options.callers,
+    maxSessionDuration,
+    allowedSkewMs: allowedSkewSeconds * 1000,
+    now: options.now ?? Date.now,
+  };
+}
+
+/** One-shot faults are served first, in injection order; the persistent fault covers every request after them. */
+class FaultPlan {
+  private queue: AliyunStsFault[] = [];
+  private persistent: AliyunStsFault | undefined;
+
+  add(fault: AliyunStsFault, persistent: boolean): void {
+    // Copied so that a caller mutating its object later cannot change a fault already scheduled.
+    if (persistent) this.persistent = { ...fault };
+    else this.queue.push({ ...fault });
+  }
+
+  next(): AliyunStsFault | undefined {
+    return this.queue.shift() ?? this.persistent;
+  }
+
+  clear(): void {
+    this.queue = [];
+    this.persistent = undefined;
+  }
+}
+
+class StsEmulatorServer implements AliyunStsEmulator {
+  readonly calls: RecordedAssumeRole[] = [];
+  readonly rejections: { code: string; status: number }[] = [];
+  private requests = 0;
+  private readonly faults = new FaultPlan();
+  private readonly nonces: NonceLedger;
+  /** Aborts pending `delay` faults on close so their timers do not outlive the server. */
+  private readonly shutdown = new AbortController();
+  private readonly server: Server;
+  private address: AddressInfo | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly config: EmulatorConfig) {
+    this.nonces = new NonceLedger(2 * config.allowedSkewMs + 1000);
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  get host(): string {
+    if (!this.address) throw new Error('the emulator is not listening');
+    return `${this.address.address}:${this.address.port}`;
+  }
+
+  get url(): string {
+    return `http://${this.host}`;
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.address = this.server.address() as AddressInfo;
+  }
+
+  requestCount(): number {
+    return this.requests;
+  }
+
+  injectFault(fault: AliyunStsFault, opts?: { persistent?: boolean }): void {
+    this.faults.add(fault, opts?.persistent ?? false);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  reset(): void {
+    // Emptied in place so that references a test already holds see the reset.
+    this.calls.length = 0;
+    this.rejections.length = 0;
+    this.requests = 0;
+    this.faults.clear();
+    this.nonces.clear();
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.shutdown.abort();
+      this.closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      // server.close() alone waits for open connections, and a hung request never ends by itself.
+      this.server.closeAllConnections();
+    }
+    return this.closing;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.requests += 1;
+    try {
+      const body = await readBody(req);
+      const fault = this.faults.next();
+      if (fault && !(await this.applyFault(fault, res))) return;
+      this.answer(toReceivedRequest(req, body), res);
+    } catch (error) {
+      // A client that went away or a close() during a delay leaves nobody to answer.
+      if (this.shutdown.signal.aborted || req.destroyed) return;
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJson(res, 500, errorBody('InternalError', `${standardMessage('InternalError')} (${String(error)})`));
+    }
+  }
+
+  /** Returns whether the request should still be answered normally. */
+  private async applyFault(fault: AliyunStsFault, res: ServerResponse): Promise<boolean> {
+    switch (fault.kind) {
+      case 'error':
+        sendJson(res, fault.status, errorBody(fault.code, fault.message ?? standardMessage(fault.code)));
+        return false;
+      case 'raw':
+        send(res, fault.status, fault.body, fault.contentType ?? JSON_CONTENT_TYPE);
+        return false;
+      case 'hang':
+        return false;
+      case 'delay':
+        await sleep(fault.ms, undefined, { signal: this.shutdown.signal });
+        return true;
+    }
+  }
+
+  private answer(request: ReceivedRequest, res: ServerResponse): void {
+    try {
+      checkRoute(request);
+      const parameters = parseParameters(request.query);
+      const caller = authenticate(request, this.config, this.nonces);
+      const input = validateAssumeRole(parameters, this.config.maxSessionDuration);
+      const issued = issueCredentials(input, this.config.now());
+      this.calls.push({ callerAccessKeyId: caller.accessKeyId, securityToken: caller.securityToken, ...input, issued });
+      sendJson(res, 200, assumeRoleResponse(input, issued));
+    } catch (error) {
+      if (!(error instanceof StsRejection)) throw error;
+      this.rejections.push({ code: error.code, status: error.status });
+      sendJson(res, error.status, errorBody(error.code, error.message));
+    }
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Uses rawHeaders because node's parsed headers silently drop repeats of some names (host among them). */
+function toReceivedRequest(req: IncomingMessage, body: Buffer): ReceivedRequest {
+  const url = req.url ?? '/';
+  const { path, query } = splitTarget(url);
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  const repeatedHeaders = new Set<string>();
+  for (let index = 0; index + 1 < req.rawHeaders.length; index += 2) {
+    const name = (req.rawHeaders[index] ?? '').toLowerCase();
+    const value = req.rawHeaders[index + 1] ?? '';
+    const previous = headers[name];
+    if (previous !== undefined) repeatedHeaders.add(name);
+    headers[name] = previous === undefined ? value : `${previous},${value}`;
+  }
+  return { method: req.method ?? 'GET', url, path, query, headers, repeatedHeaders, body };
+}
+
+function sendJson(res: ServerResponse, status: number, body: object): void {
+  const requestId = 'RequestId' in body && typeof body.RequestId === 'string' ? body.RequestId : undefined;
+  if (requestId) res.setHeader('x-acs-request-id', requestId);
+  send(res, status, JSON.stringify(body), JSON_CONTENT_TYPE);
+}
+
+function send(res: ServerResponse, status: number, body: string, contentType: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,11 @@
+/**
+ * Every cloud stsgate knows, by id. Adding a cloud means adding its plugin here.
+ *
+ * @module
+ */
+import { aliyun } from './aliyun.js';
+import type { CloudPlugin } from './types.js';
+
+export const clouds: Readonly<Record<string, CloudPlugin<never>>> = {
+  aliyun: aliyun as CloudPlugin<never>,
+};
