@@ -5,17 +5,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAliyunStsEmulator } from '../../emulators/aliyun-sts.js';
 
-let child: ChildProcess;
-let url: string;
-let output = '';
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
 
-beforeAll(async () => {
+/** Starts `local/server.ts` on a free port with a clean stsgate environment plus `extra`. */
+async function startService(extra: Record<string, string> = {}): Promise<Started> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
   for (const name of Object.keys(env)) if (/^(JWT_|TOKEN_|ALIYUN_|ALIBABA_CLOUD_|CORS_)/.test(name)) delete env[name];
-  child = spawn(process.execPath, ['--import', 'tsx', 'local/server.ts'], { cwd: new URL('../..', import.meta.url).pathname, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  Object.assign(env, extra);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/server.ts'], { cwd: new URL('../..', import.meta.url).pathname, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
   child.stderr?.on('data', (chunk) => (output += chunk));
-  url = await new Promise<string>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(output);
@@ -23,12 +29,27 @@ beforeAll(async () => {
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
   });
+  return { child, url, output: () => output };
+}
+
+async function stop(started: Started | undefined): Promise<void> {
+  if (!started) return;
+  started.child.kill('SIGTERM');
+  await once(started.child, 'exit');
+}
+
+let service: Started;
+let url: string;
+let output = '';
+
+beforeAll(async () => {
+  service = await startService();
+  url = service.url;
+  output = service.output();
+  service.child.stdout?.on('data', () => (output = service.output()));
 });
 
-afterAll(async () => {
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-});
+afterAll(() => stop(service));
 
 describe('the local token service', () => {
   it('prints a clearly labelled banner with a ready-to-paste curl', () => {
@@ -70,8 +91,41 @@ describe('the local token service', () => {
     const jwt = await (await fetch(`${url}/dev/token?sub=logger`)).text();
     await fetch(`${url}/aliyun`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
     await new Promise((resolve) => setTimeout(resolve, 100));
+    output = service.output();
     const line = output.split('\n').find((l) => l.includes('"subject":"logger"'));
     expect(line && JSON.parse(line)).toMatchObject({ msg: 'request', provider: 'aliyun', status: 200 });
     expect(output).not.toContain(jwt);
+  });
+});
+
+describe('the local token service in real mode', () => {
+  it('signs with ALIBABA_CLOUD_* keys and calls the configured STS, labelled REAL', async () => {
+    // The "real" STS here is the emulator, reached through ALIYUN_STS_ENDPOINT as a deployer would
+    // point at a VPC endpoint: what is under test is the wiring from environment keys to the call.
+    const keys = { id: 'LTAI5tRealModeKey', secret: 'real-mode-secret-value', token: 'real-mode-security-token' };
+    const sts = await startAliyunStsEmulator({ callers: { [keys.id]: { accessKeySecret: keys.secret, securityToken: keys.token } } });
+    let real: Started | undefined;
+    try {
+      real = await startService({
+        ALIBABA_CLOUD_ACCESS_KEY_ID: keys.id,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.secret,
+        ALIBABA_CLOUD_SECURITY_TOKEN: keys.token,
+        ALIYUN_ROLE_ARN: 'acs:ram::1234567890123456:role/real-mode',
+        ALIYUN_STS_ENDPOINT: sts.url,
+        TOKEN_BUCKET: 'real-bucket',
+        TOKEN_REGION: 'cn-shanghai',
+      });
+      expect(real.output()).toContain('REAL Aliyun STS');
+      const jwt = await (await fetch(`${real.url}/dev/token?sub=realuser`)).text();
+      const res = await fetch(`${real.url}/aliyun`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ bucket: 'real-bucket', region: 'cn-shanghai', prefix: 'users/realuser/' });
+      expect(sts.calls).toHaveLength(1);
+      expect(sts.calls[0]).toMatchObject({ callerAccessKeyId: keys.id, roleArn: 'acs:ram::1234567890123456:role/real-mode', roleSessionName: 'realuser' });
+      expect(real.output()).not.toContain(keys.secret);
+    } finally {
+      await stop(real);
+      await sts.close();
+    }
   });
 });
