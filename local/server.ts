@@ -1,11 +1,15 @@
 /**
- * `npm start`: the local token service. A real HTTP server that feeds FC3-shaped invocations into the
- * built `dist/aliyun/index.js`, exactly as Function Compute would.
+ * `npm start`: the local token service. A real HTTP server that feeds platform-shaped invocations into
+ * the built bundles, exactly as each platform would: FC3 events into `dist/aliyun/index.js` at
+ * `/aliyun`, SCF Function URL events into `dist/tencent/index.js` at `/tencent`.
  *
  * With no cloud keys in the environment it runs a complete, clearly labelled emulated setup: a
- * development identity provider (JWKS + `/dev/token?sub=…`) and an Aliyun STS emulator that checks
- * request signatures independently of the signer under test. With `ALIBABA_CLOUD_ACCESS_KEY_ID`,
- * `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and `ALIYUN_ROLE_ARN` set, the same server calls the real STS.
+ * development identity provider (JWKS + `/dev/token?sub=…`) and STS emulators that check request
+ * signatures independently of the signers under test. A cloud whose keys are set (see the README) is
+ * called for real instead.
+ *
+ * Each bundle reads its configuration at cold start, so each is loaded with its own environment, made
+ * from the one the service was started with plus that cloud's local defaults.
  *
  * @module
  */
@@ -15,26 +19,122 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { startAliyunStsEmulator } from '../emulators/aliyun-sts.js';
 import { createIdentityProvider, type IdentityProvider } from '../emulators/identity-provider.js';
+import { startTencentStsEmulator } from '../emulators/tencent-sts.js';
 import { type Fc3Credentials, fc3Context, fc3Event } from './platforms/aliyun.js';
+import { scfContext, scfFunctionUrlEvent } from './platforms/tencent.js';
 
-type Fc3Handler = (event: Buffer, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean }>;
+type Env = Record<string, string | undefined>;
+interface PlatformResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+type Invoke = (req: IncomingMessage, body: Buffer) => Promise<PlatformResponse>;
+
+/** One platform function as the local service runs it. */
+interface LocalFunction {
+  readonly route: string;
+  readonly real: boolean;
+  readonly banner: string;
+  readonly invoke: Invoke;
+  close(): Promise<void>;
+}
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const require = createRequire(import.meta.url);
 
 export interface LocalTokenService {
   readonly url: string;
-  readonly mode: 'emulated' | 'real';
-  /** What to print for a person: the mode, the routes and a ready-to-paste curl. */
+  /** What to print for a person: the mode of each cloud, the routes and a ready-to-paste curl. */
   readonly banner: string;
   close(): Promise<void>;
 }
 
-/** Starts the service. It configures the function through `process.env`, as the platform does. */
-export async function startLocalTokenService(port: number, host = '127.0.0.1'): Promise<LocalTokenService> {
-  const env = process.env;
-  const real = Boolean(env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET && env.ALIYUN_ROLE_ARN);
-  const usesDevLogin = !env.JWT_JWKS_URL && !env.JWT_PUBLIC_KEY && !env.JWT_SECRET;
+/** Loads a bundle with exactly this environment, as a platform starts a fresh function instance. */
+function loadBundle<T>(path: string, env: Env): T {
+  const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, env);
+  try {
+    return require(path) as T;
+  } finally {
+    for (const key of Object.keys(process.env)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
 
+async function aliyunFunction(base: Env): Promise<LocalFunction> {
+  const real = Boolean(base.ALIBABA_CLOUD_ACCESS_KEY_ID && base.ALIBABA_CLOUD_ACCESS_KEY_SECRET && base.ALIYUN_ROLE_ARN);
+  const env: Env = { ...base };
+  let role: Fc3Credentials | undefined;
+  let sts: Awaited<ReturnType<typeof startAliyunStsEmulator>> | undefined;
+  if (!real) {
+    // The function's own role, as FC hands it over in context.credentials.
+    role = {
+      accessKeyId: `STS.LocalFunctionRole${randomBytes(6).toString('hex')}`,
+      accessKeySecret: randomBytes(24).toString('base64url'),
+      securityToken: `CAIS${randomBytes(48).toString('base64url')}`,
+    };
+    sts = await startAliyunStsEmulator({
+      callers: { [role.accessKeyId]: { accessKeySecret: role.accessKeySecret, securityToken: role.securityToken } },
+      maxSessionDuration: 43_200,
+    });
+    Object.assign(env, { ALIYUN_STS_ENDPOINT: sts.url, ALIYUN_ROLE_ARN: base.ALIYUN_ROLE_ARN ?? 'acs:ram::1234567890123456:role/stsgate-local' });
+    env.TOKEN_BUCKET ??= 'stsgate-local';
+    env.TOKEN_REGION ??= 'cn-hangzhou';
+  }
+  const { handler } = loadBundle<{ handler: (event: Buffer, context: unknown) => Promise<PlatformResponse> }>('../dist/aliyun/index.js', env);
+  return {
+    route: '/aliyun',
+    real,
+    banner: real ? 'Aliyun STS: REAL (ALIBABA_CLOUD_* keys; keys issued are real)' : `Aliyun STS: emulator on ${sts?.url} (checks ACS3-HMAC-SHA256)`,
+    invoke: (req, body) => {
+      const requestId = randomUUID();
+      return handler(fc3Event(req, body, requestId), fc3Context(requestId, env.TOKEN_REGION ?? 'cn-hangzhou', role));
+    },
+    close: async () => sts?.close(),
+  };
+}
+
+async function tencentFunction(base: Env): Promise<LocalFunction> {
+  const keys = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRET_ID'].some((name) => base[name]);
+  const real = Boolean(keys && base.TENCENT_ROLE_ARN);
+  const env: Env = { ...base };
+  let sts: Awaited<ReturnType<typeof startTencentStsEmulator>> | undefined;
+  if (!real) {
+    // SCF puts the execution role's temporary keys in these variables.
+    const role = { secretId: `AKIDLocalScfRole${randomBytes(8).toString('hex')}`, secretKey: randomBytes(24).toString('base64url'), token: randomBytes(48).toString('base64url') };
+    sts = await startTencentStsEmulator({ callers: { [role.secretId]: { secretKey: role.secretKey, token: role.token } }, maxSessionDuration: 43_200 });
+    Object.assign(env, {
+      TENCENTCLOUD_SECRETID: role.secretId,
+      TENCENTCLOUD_SECRETKEY: role.secretKey,
+      TENCENTCLOUD_SESSIONTOKEN: role.token,
+      TENCENT_STS_ENDPOINT: sts.url,
+      TENCENT_ROLE_ARN: base.TENCENT_ROLE_ARN ?? 'qcs::cam::uin/100000000001:roleName/stsgate-local',
+    });
+    // A bucket set for another cloud would lack COS's -<appid> suffix; the emulated one always has it.
+    env.TOKEN_BUCKET = base.TOKEN_BUCKET && /-\d{5,}$/.test(base.TOKEN_BUCKET) ? base.TOKEN_BUCKET : 'stsgate-local-1250000000';
+    env.TOKEN_REGION = base.TOKEN_REGION?.startsWith('ap-') ? base.TOKEN_REGION : 'ap-guangzhou';
+  }
+  const { main_handler } = loadBundle<{ main_handler: (event: unknown, context: unknown) => Promise<PlatformResponse> }>('../dist/tencent/index.js', env);
+  // SCF reads the role's keys from its environment on every invocation; keep the emulated role's there.
+  if (!real) {
+    for (const name of ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN']) process.env[name] = env[name];
+  }
+  const invoke: Invoke = (req, body) => main_handler(scfFunctionUrlEvent(req, body), scfContext(randomUUID()));
+  return {
+    route: '/tencent',
+    real,
+    banner: real ? 'Tencent STS: REAL (TENCENTCLOUD_* keys; keys issued are real)' : `Tencent STS: emulator on ${sts?.url} (checks TC3-HMAC-SHA256)`,
+    invoke,
+    close: async () => sts?.close(),
+  };
+}
+
+/** Starts the service on `port` (0 for any free one). */
+export async function startLocalTokenService(port: number, host = '127.0.0.1'): Promise<LocalTokenService> {
+  const original: Env = { ...process.env };
   let route: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_req, res) => {
     res.writeHead(503).end();
   };
@@ -47,82 +147,57 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const origin = `http://${host}:${(server.address() as AddressInfo).port}`;
 
+  const base: Env = { ...original };
   let idp: IdentityProvider | undefined;
-  if (usesDevLogin) {
+  if (!original.JWT_JWKS_URL && !original.JWT_PUBLIC_KEY && !original.JWT_SECRET) {
     idp = await createIdentityProvider({ issuer: `${origin}/dev`, audience: 'stsgate-local' });
-    env.JWT_JWKS_URL = `${origin}${idp.jwksPath}`;
-    env.JWT_ISSUER = idp.issuer;
-    env.JWT_AUDIENCE = idp.audience;
+    Object.assign(base, { JWT_JWKS_URL: `${origin}${idp.jwksPath}`, JWT_ISSUER: idp.issuer, JWT_AUDIENCE: idp.audience });
   }
+  base.TOKEN_ACTIONS ??= 'get,put,list';
+  base.CORS_ALLOWED_ORIGINS ??= '*';
 
-  let roleCredentials: Fc3Credentials | undefined;
-  let stsEmulator: Awaited<ReturnType<typeof startAliyunStsEmulator>> | undefined;
-  if (!real) {
-    // The function's own role, as FC would hand it over in context.credentials.
-    roleCredentials = {
-      accessKeyId: `STS.LocalFunctionRole${randomBytes(6).toString('hex')}`,
-      accessKeySecret: randomBytes(24).toString('base64url'),
-      securityToken: `CAIS${randomBytes(48).toString('base64url')}`,
-    };
-    stsEmulator = await startAliyunStsEmulator({
-      callers: { [roleCredentials.accessKeyId]: { accessKeySecret: roleCredentials.accessKeySecret, securityToken: roleCredentials.securityToken } },
-      maxSessionDuration: 43_200,
-    });
-    env.ALIYUN_STS_ENDPOINT = stsEmulator.url;
-    env.ALIYUN_ROLE_ARN ??= 'acs:ram::1234567890123456:role/stsgate-local';
-    env.TOKEN_BUCKET ??= 'stsgate-local';
-    env.TOKEN_REGION ??= 'cn-hangzhou';
-    env.TOKEN_ACTIONS ??= 'get,put,list';
-    env.CORS_ALLOWED_ORIGINS ??= '*';
-  }
-
-  const require = createRequire(import.meta.url);
-  const aliyun = require('../dist/aliyun/index.js') as { handler: Fc3Handler };
-  const region = env.TOKEN_REGION ?? 'cn-hangzhou';
+  const functions = [await aliyunFunction(base), await tencentFunction(base)];
 
   route = async (req, res, body) => {
     const path = new URL(req.url ?? '/', origin).pathname;
     if (idp?.handle(req, res)) return;
-    if (path === '/aliyun') {
-      const requestId = randomUUID();
-      const result = await aliyun.handler(fc3Event(req, body, requestId), fc3Context(requestId, region, roleCredentials));
+    const fn = functions.find((f) => f.route === path);
+    if (fn) {
+      const result = await fn.invoke(req, body);
       res.writeHead(result.statusCode, result.headers ?? {});
       res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
       return;
     }
     if (path === '/' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(banner(origin, real, idp !== undefined, stsEmulator?.url));
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
       return;
     }
-    sendJson(res, 404, { error: 'not_found', error_description: 'try POST /aliyun' });
+    sendJson(res, 404, { error: 'not_found', error_description: `try POST ${functions.map((f) => f.route).join(' or ')}` });
   };
 
-  return {
-    url: origin,
-    mode: real ? 'real' : 'emulated',
-    banner: banner(origin, real, idp !== undefined, stsEmulator?.url),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stsEmulator?.close();
-    },
-  };
-}
-
-function banner(origin: string, real: boolean, devLogin: boolean, stsUrl: string | undefined): string {
-  const token = devLogin ? `$(curl -s '${origin}/dev/token?sub=alice')` : '<your app JWT>';
-  return [
-    real
-      ? 'stsgate local token service: REAL Aliyun STS (keys issued here are real)'
+  const anyReal = functions.some((f) => f.real);
+  const token = idp ? `$(curl -s '${origin}/dev/token?sub=alice')` : '<your app JWT>';
+  const text = [
+    anyReal
+      ? 'stsgate local token service: REAL cloud for some functions (keys issued there are real)'
       : 'stsgate local token service: EMULATED cloud (development only; no real keys are issued)',
-    `  function    POST ${origin}/aliyun      dist/aliyun/index.js, fed FC3 HTTP events`,
-    devLogin ? `  dev login   GET  ${origin}/dev/token?sub=alice   development JWTs from a local JWKS` : '  login       JWT_* from the environment',
-    stsUrl ? `  Aliyun STS  emulator on ${stsUrl} (checks ACS3-HMAC-SHA256 signatures)` : '  Aliyun STS  ALIYUN_STS_ENDPOINT or the regional endpoint',
+    ...functions.map((f) => `  POST ${origin}${f.route}`.padEnd(44) + f.banner),
+    idp ? `  dev login: GET ${origin}/dev/token?sub=alice   development JWTs from a local JWKS` : '  login: JWT_* from the environment',
     '',
     'Get a token:',
     `  curl -s -X POST ${origin}/aliyun -H "Authorization: Bearer ${token}"`,
     '',
   ].join('\n');
+
+  return {
+    url: origin,
+    banner: text,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const fn of functions) await fn.close();
+    },
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -144,8 +219,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 // Run as a program (npm start), not when imported by a test.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const port = Number(process.env.PORT ?? 8787);
-  const service = await startLocalTokenService(port, process.env.HOST ?? '127.0.0.1');
+  const service = await startLocalTokenService(Number(process.env.PORT ?? 8787), process.env.HOST ?? '127.0.0.1');
   console.log(service.banner);
   console.log(`listening on ${service.url}`);
   const stop = () => void service.close().then(() => process.exit(0));

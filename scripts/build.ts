@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 /** One entry per platform: where its adapter lives and the Node version its runtime runs. */
 export const FUNCTIONS = [
   { name: 'aliyun', entry: 'functions/aliyun/index.ts', target: 'node20' },
+  { name: 'tencent', entry: 'functions/tencent/index.ts', target: 'node18' },
 ] as const;
 
 async function main(): Promise<void> {

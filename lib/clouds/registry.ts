@@ -4,8 +4,10 @@
  * @module
  */
 import { aliyun } from './aliyun.js';
+import { tencent } from './tencent.js';
 import type { CloudPlugin } from './types.js';
 
 export const clouds: Readonly<Record<string, CloudPlugin<never>>> = {
   aliyun: aliyun as CloudPlugin<never>,
+  tencent: tencent as CloudPlugin<never>,
 };

@@ -64,6 +64,14 @@ describe('the local token service', () => {
     expect(await res.json()).toMatchObject({ provider: 'aliyun', prefix: 'users/alice/', bucket: 'stsgate-local' });
   });
 
+  it('serves the Tencent function at /tencent with SCF Function URL events', async () => {
+    const jwt = await (await fetch(`${url}/dev/token?sub=cos-user`)).text();
+    const res = await fetch(`${url}/tencent`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ provider: 'tencent', prefix: 'users/cos-user/', bucket: 'stsgate-local-1250000000', region: 'ap-guangzhou' });
+    expect(output).toMatch(/Tencent STS: emulator on http:\/\/127\.0\.0\.1:\d+/);
+  });
+
   it('answers a browser preflight and refuses a missing token', async () => {
     const preflight = await fetch(`${url}/aliyun`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST' } });
     expect(preflight.status).toBe(204);
@@ -115,7 +123,7 @@ describe('the local token service in real mode', () => {
         TOKEN_BUCKET: 'real-bucket',
         TOKEN_REGION: 'cn-shanghai',
       });
-      expect(real.output()).toContain('REAL Aliyun STS');
+      expect(real.output()).toContain('Aliyun STS: REAL');
       const jwt = await (await fetch(`${real.url}/dev/token?sub=realuser`)).text();
       const res = await fetch(`${real.url}/aliyun`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
       expect(res.status).toBe(200);

@@ -1,0 +1,12 @@
+/**
+ * Tencent Cloud SCF entry point (`index.main_handler`), for both the Function URL and the API Gateway
+ * trigger. Configuration is validated once per instance, at cold start.
+ *
+ * @module
+ */
+import './web-crypto.js';
+import { tencent } from '../../lib/clouds/tencent.js';
+import { createTokenFunction } from '../../lib/token-function.js';
+import { createScfHandler } from './handler.js';
+
+export const main_handler = createScfHandler(createTokenFunction(tencent));

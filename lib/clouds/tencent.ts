@@ -1,0 +1,83 @@
+/**
+ * Tencent Cloud: COS keys from STS AssumeRole, signed with the SCF execution role's temporary keys.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import { parseEndpoint } from '../config/endpoint.js';
+import { readEnv, requiredString } from '../config/env.js';
+import { envCredentialSource } from '../credentials/chain.js';
+import { ConfigError } from '../errors.js';
+import { buildCamPolicy } from '../policy/tencent/cam-policy.js';
+import { assumeRoleTencent } from '../sts/tencent/assume-role.js';
+import type { CloudPlugin } from './types.js';
+
+export interface TencentConfig {
+  readonly roleArn: string;
+  readonly stsEndpoint: URL;
+  readonly stsRegion: string;
+  readonly appId: string;
+}
+
+// qcs::cam::uin/<uin>:roleName/<name> or qcs::cam::uin/<uin>:role/<role id>
+const ROLE_ARN = /^qcs::cam::uin\/\d+:(roleName|role)\/[\w+=,.@-]{1,128}$/;
+const APPID = /^\d{5,20}$/;
+const REGION = /^[a-z]{2,4}-[a-z0-9-]{2,40}$/;
+
+const endpoint = z.pipe(
+  z.optional(z.string()),
+  z.transform((value, ctx) => {
+    const url = parseEndpoint(value ?? 'sts.tencentcloudapi.com');
+    if (typeof url === 'string' || url.search) {
+      ctx.issues.push({ code: 'custom', input: value, message: typeof url === 'string' ? url : 'must not contain a query string' });
+      return z.NEVER;
+    }
+    return url;
+  }),
+);
+
+export const tencent: CloudPlugin<TencentConfig> = {
+  id: 'tencent',
+  // AssumeRole's DurationSeconds maximum; the role's own session duration may be lower.
+  maxDurationSeconds: 43_200,
+
+  loadConfig(env, grant) {
+    const vars = readEnv(env, {
+      TENCENT_ROLE_ARN: requiredString().check(z.regex(ROLE_ARN, 'must look like qcs::cam::uin/<uin>:roleName/<role-name>')),
+      TENCENT_STS_ENDPOINT: endpoint,
+      TENCENT_STS_REGION: z.optional(z.string().check(z.regex(REGION, 'must be a region such as ap-guangzhou'))),
+      TENCENT_APPID: z.optional(z.string().check(z.regex(APPID, 'must be the numeric APPID'))),
+    });
+    // COS bucket names end in -<appid>; the resource ARN needs the appid on its own.
+    const suffix = /-(\d{5,20})$/.exec(grant.bucket)?.[1];
+    const appId = vars.TENCENT_APPID ?? suffix;
+    if (!appId) {
+      throw new ConfigError([{ variable: 'TENCENT_APPID', message: 'is required when TOKEN_BUCKET does not end in -<appid>' }]);
+    }
+    if (suffix && vars.TENCENT_APPID && suffix !== vars.TENCENT_APPID) {
+      throw new ConfigError([{ variable: 'TENCENT_APPID', message: 'does not match the -<appid> suffix of TOKEN_BUCKET' }]);
+    }
+    return { roleArn: vars.TENCENT_ROLE_ARN, stsEndpoint: vars.TENCENT_STS_ENDPOINT, stsRegion: vars.TENCENT_STS_REGION ?? grant.region, appId };
+  },
+
+  // SCF injects the execution role's keys without underscores inside SECRETID/SECRETKEY, unlike the
+  // SDK's own variables; both are read, SCF's first. Read per invocation: SCF may rotate them.
+  credentialSources: () => [
+    envCredentialSource('scf-environment', 'TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN'),
+    envCredentialSource('sdk-environment', 'TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SESSION_TOKEN'),
+  ],
+
+  sessionPolicy: (scope, config) => buildCamPolicy(scope, config.appId),
+
+  issue: ({ config, scope, policy, sessionName, credentials, timeoutMs }) =>
+    assumeRoleTencent({
+      endpoint: config.stsEndpoint,
+      region: config.stsRegion,
+      roleArn: config.roleArn,
+      sessionName,
+      policy,
+      durationSeconds: scope.durationSeconds,
+      credentials,
+      timeoutMs,
+    }),
+};

@@ -1,0 +1,115 @@
+/**
+ * Tencent Cloud STS `AssumeRole` (2018-08-13), API 3.0 style: a JSON body, the TC3-HMAC-SHA256
+ * signature, and the caller's temporary token in `X-TC-Token`. Inside SCF the function only holds its
+ * execution role's temporary keys, and `GetFederationToken` accepts permanent keys only, so AssumeRole
+ * (with a session policy) is the one way to issue scoped keys.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import type { RoleCredentials } from '../../credentials/types.js';
+import { safeUpstreamCode, temporarilyUnavailable, upstreamError } from '../../errors.js';
+import type { IssuedCredentials } from '../types.js';
+import { exchange } from '../upstream.js';
+import { signTc3 } from './tc3-signature.js';
+
+export const STS_SERVICE = 'Tencent Cloud STS';
+
+export interface TencentAssumeRoleInput {
+  readonly endpoint: URL;
+  /** The `X-TC-Region` common parameter, required by AssumeRole. */
+  readonly region: string;
+  readonly roleArn: string;
+  readonly sessionName: string;
+  /** The policy JSON text; URL-encoded here, as the API requires. */
+  readonly policy: string;
+  readonly durationSeconds: number;
+  readonly credentials: RoleCredentials;
+  readonly timeoutMs: number;
+  /** For tests that pin the signature inputs. */
+  readonly now?: Date;
+}
+
+const responseSchema = z.object({
+  Response: z.object({
+    Error: z.optional(z.object({ Code: z.optional(z.unknown()) })),
+    Credentials: z.optional(
+      z.object({
+        TmpSecretId: z.string().check(z.minLength(1)),
+        TmpSecretKey: z.string().check(z.minLength(1)),
+        Token: z.string().check(z.minLength(1)),
+      }),
+    ),
+    ExpiredTime: z.optional(z.number()),
+  }),
+});
+
+/** Error codes that mean "try again later" rather than "this request is wrong". */
+const isTransient = (code: string) =>
+  code.startsWith('RequestLimitExceeded') || code === 'InvalidParameter.OverLimit' || code.startsWith('InternalError');
+
+export async function assumeRoleTencent(input: TencentAssumeRoleInput): Promise<IssuedCredentials> {
+  const payload = JSON.stringify({
+    RoleArn: input.roleArn,
+    RoleSessionName: input.sessionName,
+    DurationSeconds: input.durationSeconds,
+    Policy: encodeURIComponent(input.policy),
+  });
+  const timestamp = Math.floor((input.now ?? new Date()).getTime() / 1000);
+  const contentType = 'application/json';
+  const { authorization } = signTc3(
+    {
+      method: 'POST',
+      host: input.endpoint.host,
+      path: input.endpoint.pathname || '/',
+      query: '',
+      signedHeaders: { 'content-type': contentType },
+      payload,
+      service: 'sts',
+      timestamp,
+    },
+    { secretId: input.credentials.accessKeyId, secretKey: input.credentials.accessKeySecret },
+  );
+  const headers: Record<string, string> = {
+    'Content-Type': contentType,
+    'X-TC-Action': 'AssumeRole',
+    'X-TC-Version': '2018-08-13',
+    'X-TC-Region': input.region,
+    'X-TC-Timestamp': String(timestamp),
+    Authorization: authorization,
+  };
+  if (input.credentials.securityToken) headers['X-TC-Token'] = input.credentials.securityToken;
+
+  const response = await exchange(STS_SERVICE, input.endpoint, { method: 'POST', headers, body: payload }, input.timeoutMs);
+  let json: unknown;
+  try {
+    json = JSON.parse(response.text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = z.safeParse(responseSchema, json);
+
+  // Tencent answers business errors with HTTP 200 and Response.Error; transport trouble shows as 5xx.
+  if (parsed.success && parsed.data.Response.Error) {
+    const code = safeUpstreamCode(parsed.data.Response.Error.Code);
+    if (isTransient(code)) {
+      throw temporarilyUnavailable(code.startsWith('InternalError') ? 'Tencent Cloud STS is unavailable' : 'Tencent Cloud STS is throttling token requests', 1, {
+        upstreamCode: code,
+      });
+    }
+    throw upstreamError(STS_SERVICE, code);
+  }
+  if (response.status >= 500 || response.status === 429) throw temporarilyUnavailable('Tencent Cloud STS is unavailable', 1);
+
+  const { Credentials: credentials, ExpiredTime: expiredTime } = parsed.success ? parsed.data.Response : {};
+  if (response.status !== 200 || !credentials || expiredTime === undefined || !Number.isFinite(expiredTime)) {
+    throw upstreamError(STS_SERVICE, 'InvalidResponse');
+  }
+  return {
+    accessKeyId: credentials.TmpSecretId,
+    accessKeySecret: credentials.TmpSecretKey,
+    securityToken: credentials.Token,
+    expiresAt: new Date(expiredTime * 1000),
+    issuedAt: new Date(),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Each bundle under the Node version of its platform, loading and serving a request end to end:
+ * Tencent SCF on Node 18.15 (whose WebCrypto global is behind a flag), Aliyun FC3 on Node 20.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AliyunFixture, fc3Event, startAliyunFixture } from '../helpers/aliyun-fixture.js';
+import { bearer } from '../helpers/attack-cases.js';
+import { functionUrlEvent, type TencentFixture, startTencentFixture } from '../helpers/tencent-fixture.js';
+import { platformNode } from './platform-node.js';
+import { runBundle } from './run-bundle.js';
+
+const dist = (name: string) => new URL(`../../dist/${name}/index.js`, import.meta.url).pathname;
+
+let tencentFx: TencentFixture;
+let aliyunFx: AliyunFixture;
+
+beforeAll(async () => {
+  tencentFx = await startTencentFixture();
+  aliyunFx = await startAliyunFixture();
+}, 120_000);
+
+afterAll(async () => {
+  await tencentFx.close();
+  await aliyunFx.close();
+});
+
+describe('platform runtimes', () => {
+  it('Tencent bundle on Node 18.15 (SCF Nodejs18.15) issues keys and refuses a bad token', async () => {
+    const run = await runBundle(platformNode('18.15.0'), dist('tencent'), 'main_handler', tencentFx.env, [
+      { event: functionUrlEvent({ headers: bearer(await tencentFx.idp.mint({ sub: 'node18' })) }), context: tencentFx.context() },
+      { event: functionUrlEvent({ headers: bearer('not.a.jwt') }), context: tencentFx.context() },
+    ]);
+    expect(run.node).toBe('v18.15.0');
+    expect(run.results[0]?.statusCode).toBe(200);
+    expect(JSON.parse(run.results[0]?.body ?? '{}')).toMatchObject({ provider: 'tencent', prefix: 'users/node18/' });
+    expect(run.results[1]?.statusCode).toBe(401);
+    expect(tencentFx.sts.calls.at(-1)?.roleSessionName).toBe('node18');
+  }, 120_000);
+
+  it('Aliyun bundle on Node 20 (FC3 nodejs20) issues keys from a Buffer event', async () => {
+    const event = fc3Event({ headers: bearer(await aliyunFx.idp.mint({ sub: 'node20' })) });
+    const run = await runBundle(process.execPath, dist('aliyun'), 'handler', aliyunFx.env, [{ base64Event: event.toString('base64'), context: aliyunFx.context() }]);
+    expect(run.node.startsWith('v20.')).toBe(true);
+    expect(run.results[0]?.statusCode).toBe(200);
+    expect(JSON.parse(run.results[0]?.body ?? '{}')).toMatchObject({ provider: 'aliyun', prefix: 'users/node20/' });
+  }, 60_000);
+});

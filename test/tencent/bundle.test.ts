@@ -1,0 +1,208 @@
+/**
+ * The built dist/tencent/index.js, loaded as SCF loads it (CommonJS, configuration and the role's keys
+ * in the environment), fed both SCF HTTP event shapes, against a loopback JWKS and the STS emulator.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { attackCases, bearer } from '../helpers/attack-cases.js';
+import { expectNoSecrets } from '../helpers/log-capture.js';
+import { apiGatewayEvent, functionUrlEvent, type TencentFixture, startTencentFixture } from '../helpers/tencent-fixture.js';
+
+const BUNDLE = new URL('../../dist/tencent/index.js', import.meta.url).pathname;
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }>;
+
+let fx: TencentFixture;
+let handler: Handler;
+const savedEnv = { ...process.env };
+const logLines: string[] = [];
+const bodies: string[] = [];
+const originalLog = console.log;
+const originalError = console.error;
+
+async function invoke(event: unknown, context = fx.context()) {
+  const response = await handler(event, context);
+  bodies.push(response.body);
+  return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+}
+
+/** Lets the attack list be collected before the fixture exists; its builders run after beforeAll. */
+const lazyIdp = () =>
+  new Proxy({} as TencentFixture['idp'], {
+    get: (_target, key) => {
+      const value = Reflect.get(fx.idp, key);
+      return typeof value === 'function' ? value.bind(fx.idp) : value;
+    },
+  });
+
+beforeAll(async () => {
+  fx = await startTencentFixture();
+  Object.assign(process.env, fx.env);
+  // The bundle logs with console; keep its lines to check them for secrets.
+  console.log = (line: unknown) => void logLines.push(String(line));
+  console.error = (line: unknown) => void logLines.push(String(line));
+  const require = createRequire(import.meta.url);
+  delete require.cache[BUNDLE];
+  handler = (require(BUNDLE) as { main_handler: Handler }).main_handler;
+});
+
+afterEach(() => {
+  fx.sts.reset();
+  expectNoSecrets(logLines, fx.secrets());
+  expectNoSecrets(bodies.filter((b) => !b.includes('"accessKeyId"')), [fx.role.secretKey, fx.role.token]);
+  bodies.length = 0;
+});
+
+afterAll(async () => {
+  console.log = originalLog;
+  console.error = originalError;
+  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+  await fx.close();
+});
+
+describe('dist/tencent/index.js', () => {
+  it('exists as one CommonJS file with a source map', () => {
+    expect(existsSync(BUNDLE)).toBe(true);
+    expect(existsSync(`${BUNDLE}.map`)).toBe(true);
+  });
+
+  it.each([
+    ['a Function URL event', 'url-user', (token: string) => functionUrlEvent({ headers: bearer(token) })],
+    ['an API Gateway event', 'apigw-user', (token: string) => apiGatewayEvent({ headers: bearer(token) })],
+  ])('issues scoped COS keys for %s', async (_shape, sub, build) => {
+    const res = await invoke(build(await fx.idp.mint({ sub })));
+    expect(res.statusCode).toBe(200);
+    expect(res.isBase64Encoded).toBe(false);
+    expect(res.headers['Cache-Control']).toBe('no-store');
+    const issued = fx.sts.calls[0]?.issued;
+    expect(res.json).toEqual({
+      provider: 'tencent',
+      accessKeyId: issued?.tmpSecretId,
+      accessKeySecret: issued?.tmpSecretKey,
+      securityToken: issued?.token,
+      expiration: new Date((issued?.expiredTime ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      startTime: expect.any(Number),
+      expiredTime: issued?.expiredTime,
+      bucket: 'media-1250000000',
+      region: 'ap-guangzhou',
+      prefix: `users/${sub}/`,
+      actions: ['get', 'put', 'list'],
+    });
+  });
+
+  it('sends STS the role token as X-TC-Token and a CAM policy for the user’s prefix only', async () => {
+    await invoke(functionUrlEvent({ headers: bearer(await fx.idp.mint({ sub: 'policy-user' })) }));
+    const sent = fx.sts.calls[0];
+    expect(sent).toMatchObject({
+      callerSecretId: fx.role.secretId,
+      token: fx.role.token,
+      region: 'ap-guangzhou',
+      roleArn: 'qcs::cam::uin/100000000001:roleName/stsgate-cos',
+      roleSessionName: 'policy-user',
+      durationSeconds: 1800,
+    });
+    const policy = JSON.parse(sent?.policy ?? '{}');
+    expect(JSON.stringify(policy)).not.toMatch(/principal/i);
+    expect(policy).toEqual({
+      version: '2.0',
+      statement: [
+        {
+          effect: 'allow',
+          action: [
+            'name/cos:GetObject',
+            'name/cos:HeadObject',
+            'name/cos:PutObject',
+            'name/cos:PostObject',
+            'name/cos:AppendObject',
+            'name/cos:InitiateMultipartUpload',
+            'name/cos:ListMultipartUploads',
+            'name/cos:ListParts',
+            'name/cos:UploadPart',
+            'name/cos:CompleteMultipartUpload',
+            'name/cos:AbortMultipartUpload',
+          ],
+          resource: ['qcs::cos:ap-guangzhou:uid/1250000000:media-1250000000/users/policy-user/*'],
+        },
+        {
+          effect: 'allow',
+          action: ['name/cos:GetBucket'],
+          resource: ['qcs::cos:ap-guangzhou:uid/1250000000:media-1250000000/*'],
+          condition: { string_like: { 'cos:prefix': 'users/policy-user/*' } },
+        },
+      ],
+    });
+  });
+
+  it('decodes a base64 API Gateway body', async () => {
+    const res = await invoke(apiGatewayEvent({ headers: bearer(await fx.idp.mint({ sub: 'b64' })), body: '{"actions":["get"]}', base64: true }));
+    expect(res.statusCode).toBe(200);
+    expect(res.json?.actions).toEqual(['get']);
+  });
+
+  it('answers the CORS preflight from a Function URL without a token', async () => {
+    const res = await invoke(functionUrlEvent({ method: 'OPTIONS', headers: { Origin: 'https://app.example.com' } }));
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['Access-Control-Allow-Origin']).toBe('https://app.example.com');
+  });
+
+  it('makes one STS call for 20 concurrent identical requests', async () => {
+    const token = await fx.idp.mint({ sub: 'burst' });
+    const results = await Promise.all(Array.from({ length: 20 }, () => invoke(functionUrlEvent({ headers: bearer(token) }))));
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    expect(fx.sts.calls).toHaveLength(1);
+  });
+
+  it('answers a non-HTTP event with 400', async () => {
+    for (const event of [null, 'x', {}, { httpMethod: 42 }, { httpMethod: 'POST', body: { not: 'a string' } }]) {
+      const res = await invoke(event);
+      expect(res.statusCode).toBe(400);
+    }
+  });
+});
+
+describe('the attack list against the Tencent bundle: each gets its 4xx and makes no STS call', () => {
+  it.each(attackCases(lazyIdp()).map((c) => [c.name, c] as const))('%s', async (_name, attack) => {
+    const before = fx.sts.requestCount();
+    const request = await attack.build();
+    const res = await invoke(functionUrlEvent({ headers: request.headers ?? {}, body: request.body ?? '' }));
+    expect(res.statusCode).toBe(attack.status);
+    expect(res.json?.error).toBe(attack.code);
+    expect(fx.sts.requestCount()).toBe(before);
+  });
+});
+
+describe('Tencent STS errors map to the documented statuses', () => {
+  const request = async (sub: string) => invoke(functionUrlEvent({ headers: bearer(await fx.idp.mint({ sub })) }));
+
+  it.each([
+    ['RequestLimitExceeded', 503, 'temporarily_unavailable'],
+    ['InvalidParameter.OverLimit', 503, 'temporarily_unavailable'],
+    ['InternalError.SystemError', 503, 'temporarily_unavailable'],
+    ['AuthFailure.TokenFailure', 502, 'upstream_error'],
+    ['InvalidParameter.GrantOtherResource', 502, 'upstream_error'],
+    ['ResourceNotFound.RoleNotFound', 502, 'upstream_error'],
+  ])('%s → %i %s', async (code, status, error) => {
+    fx.sts.injectFault({ kind: 'error', code });
+    const res = await request(`err-${code.length}-${status}`);
+    expect(res.statusCode).toBe(status);
+    expect(res.json).toMatchObject({ error, upstream_code: code });
+    if (status === 503) expect(res.headers['Retry-After']).toBe('1');
+  });
+
+  it.each([
+    ['truncated JSON', '{"Response":{"Credentials":'],
+    ['missing credentials', '{"Response":{"RequestId":"x","ExpiredTime":1}}'],
+    ['no expiry', '{"Response":{"Credentials":{"Token":"t","TmpSecretId":"i","TmpSecretKey":"k"}}}'],
+  ])('a 200 with %s → 502', async (_name, body) => {
+    fx.sts.injectFault({ kind: 'raw', status: 200, body });
+    const res = await request(`raw-${_name.length}`);
+    expect(res.statusCode).toBe(502);
+    expect(res.json?.upstream_code).toBe('InvalidResponse');
+  });
+
+  it('a 5xx without a body → 503', async () => {
+    fx.sts.injectFault({ kind: 'raw', status: 502, body: 'bad gateway' });
+    expect((await request('gw')).statusCode).toBe(503);
+  });
+});
