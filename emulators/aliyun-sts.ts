@@ -13,10 +13,9 @@
  * broken bodies).
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerResponse } from 'node:http';
+import { EmulatorServer, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
+import type { IncomingRequest } from './shared/emulator-server.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Public API
@@ -341,16 +340,10 @@ const REQUIRED_SIGNED_HEADERS = [
   'x-acs-content-sha256',
 ] as const;
 
-/** What the checks need from an HTTP request; built once so they stay free of node:http details. */
-interface ReceivedRequest {
-  method: string;
-  url: string;
+/** The received request with its target split into path and raw query. */
+interface ReceivedRequest extends IncomingRequest {
   path: string;
   query: string;
-  /** Lowercase name -> value; repeated headers joined with `,` (see `repeatedHeaders`). */
-  headers: Record<string, string>;
-  repeatedHeaders: ReadonlySet<string>;
-  body: Buffer;
 }
 
 interface EmulatorConfig {
@@ -620,7 +613,6 @@ function isStringOrStringList(value: unknown): boolean {
 // ---------------------------------------------------------------------------------------------------------------------
 
 const HOST_ID = 'sts.aliyuncs.com';
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 interface AssumeRoleResponseBody {
   RequestId: string;
@@ -662,17 +654,6 @@ function roleIdFor(roleArn: string): string {
   return [...createHash('sha256').update(roleArn).digest().subarray(0, 18)].map((byte) => byte % 10).join('');
 }
 
-/** Rejection sampling keeps the characters uniformly distributed (256 is not a multiple of 62). */
-function randomAlphanumeric(length: number): string {
-  let result = '';
-  while (result.length < length) {
-    for (const byte of randomBytes(length)) {
-      if (byte < 248 && result.length < length) result += ALPHANUMERIC[byte % 62];
-    }
-  }
-  return result;
-}
-
 function newRequestId(): string {
   return randomUUID().toUpperCase();
 }
@@ -701,15 +682,11 @@ const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
 const ROLE_MAX_SESSION_RANGE = { min: 3600, max: 43200 } as const;
 
 function resolveConfig(options: AliyunStsEmulatorOptions): EmulatorConfig {
-  const maxSessionDuration = options.maxSessionDuration ?? DEFAULT_DURATION_SECONDS;
-  const { min, max } = ROLE_MAX_SESSION_RANGE;
-  if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < min || maxSessionDuration > max) {
-    throw new RangeError(`maxSessionDuration must be an integer in ${min}..${max}, got ${maxSessionDuration}`);
-  }
-  const allowedSkewSeconds = options.allowedSkewSeconds ?? 900;
-  if (!Number.isFinite(allowedSkewSeconds) || allowedSkewSeconds < 0) {
-    throw new RangeError(`allowedSkewSeconds must be a non-negative number, got ${allowedSkewSeconds}`);
-  }
+  const { maxSessionDuration, allowedSkewSeconds } = resolveLimits(options, {
+    maxSessionDuration: DEFAULT_DURATION_SECONDS,
+    maxSessionRange: ROLE_MAX_SESSION_RANGE,
+    allowedSkewSeconds: 900,
+  });
   return {
     callers: options.callers,
     maxSessionDuration,
@@ -718,131 +695,28 @@ function resolveConfig(options: AliyunStsEmulatorOptions): EmulatorConfig {
   };
 }
 
-/** One-shot faults are served first, in injection order; the persistent fault covers every request after them. */
-class FaultPlan {
-  private queue: AliyunStsFault[] = [];
-  private persistent: AliyunStsFault | undefined;
+type ErrorFault = Extract<AliyunStsFault, { kind: 'error' }>;
 
-  add(fault: AliyunStsFault, persistent: boolean): void {
-    // Copied so that a caller mutating its object later cannot change a fault already scheduled.
-    if (persistent) this.persistent = { ...fault };
-    else this.queue.push({ ...fault });
-  }
-
-  next(): AliyunStsFault | undefined {
-    return this.queue.shift() ?? this.persistent;
-  }
-
-  clear(): void {
-    this.queue = [];
-    this.persistent = undefined;
-  }
-}
-
-class StsEmulatorServer implements AliyunStsEmulator {
+class StsEmulatorServer extends EmulatorServer<ErrorFault> implements AliyunStsEmulator {
   readonly calls: RecordedAssumeRole[] = [];
   readonly rejections: { code: string; status: number }[] = [];
-  private requests = 0;
-  private readonly faults = new FaultPlan();
   private readonly nonces: NonceLedger;
-  /** Aborts pending `delay` faults on close so their timers do not outlive the server. */
-  private readonly shutdown = new AbortController();
-  private readonly server: Server;
-  private address: AddressInfo | undefined;
-  private closing: Promise<void> | undefined;
 
   constructor(private readonly config: EmulatorConfig) {
+    super(JSON_CONTENT_TYPE);
     this.nonces = new NonceLedger(2 * config.allowedSkewMs + 1000);
-    this.server = createServer((req, res) => void this.handle(req, res));
   }
 
-  get host(): string {
-    if (!this.address) throw new Error('the emulator is not listening');
-    return `${this.address.address}:${this.address.port}`;
-  }
-
-  get url(): string {
-    return `http://${this.host}`;
-  }
-
-  async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.address = this.server.address() as AddressInfo;
-  }
-
-  requestCount(): number {
-    return this.requests;
-  }
-
-  injectFault(fault: AliyunStsFault, opts?: { persistent?: boolean }): void {
-    this.faults.add(fault, opts?.persistent ?? false);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  reset(): void {
+  override reset(): void {
+    super.reset();
     // Emptied in place so that references a test already holds see the reset.
     this.calls.length = 0;
     this.rejections.length = 0;
-    this.requests = 0;
-    this.faults.clear();
     this.nonces.clear();
   }
 
-  close(): Promise<void> {
-    if (!this.closing) {
-      this.shutdown.abort();
-      this.closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
-      // server.close() alone waits for open connections, and a hung request never ends by itself.
-      this.server.closeAllConnections();
-    }
-    return this.closing;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.requests += 1;
-    try {
-      const body = await readBody(req);
-      const fault = this.faults.next();
-      if (fault && !(await this.applyFault(fault, res))) return;
-      this.answer(toReceivedRequest(req, body), res);
-    } catch (error) {
-      // A client that went away or a close() during a delay leaves nobody to answer.
-      if (this.shutdown.signal.aborted || req.destroyed) return;
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      sendJson(res, 500, errorBody('InternalError', `${standardMessage('InternalError')} (${String(error)})`));
-    }
-  }
-
-  /** Returns whether the request should still be answered normally. */
-  private async applyFault(fault: AliyunStsFault, res: ServerResponse): Promise<boolean> {
-    switch (fault.kind) {
-      case 'error':
-        sendJson(res, fault.status, errorBody(fault.code, fault.message ?? standardMessage(fault.code)));
-        return false;
-      case 'raw':
-        send(res, fault.status, fault.body, fault.contentType ?? JSON_CONTENT_TYPE);
-        return false;
-      case 'hang':
-        return false;
-      case 'delay':
-        await sleep(fault.ms, undefined, { signal: this.shutdown.signal });
-        return true;
-    }
-  }
-
-  private answer(request: ReceivedRequest, res: ServerResponse): void {
+  protected answer(received: IncomingRequest, res: ServerResponse): void {
+    const request: ReceivedRequest = { ...received, ...splitTarget(received.url) };
     try {
       checkRoute(request);
       const parameters = parseParameters(request.query);
@@ -850,44 +724,26 @@ class StsEmulatorServer implements AliyunStsEmulator {
       const input = validateAssumeRole(parameters, this.config.maxSessionDuration);
       const issued = issueCredentials(input, this.config.now());
       this.calls.push({ callerAccessKeyId: caller.accessKeyId, securityToken: caller.securityToken, ...input, issued });
-      sendJson(res, 200, assumeRoleResponse(input, issued));
+      this.sendJson(res, 200, assumeRoleResponse(input, issued));
     } catch (error) {
       if (!(error instanceof StsRejection)) throw error;
       this.rejections.push({ code: error.code, status: error.status });
-      sendJson(res, error.status, errorBody(error.code, error.message));
+      this.sendJson(res, error.status, errorBody(error.code, error.message));
     }
   }
-}
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Uses rawHeaders because node's parsed headers silently drop repeats of some names (host among them). */
-function toReceivedRequest(req: IncomingMessage, body: Buffer): ReceivedRequest {
-  const url = req.url ?? '/';
-  const { path, query } = splitTarget(url);
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  const repeatedHeaders = new Set<string>();
-  for (let index = 0; index + 1 < req.rawHeaders.length; index += 2) {
-    const name = (req.rawHeaders[index] ?? '').toLowerCase();
-    const value = req.rawHeaders[index + 1] ?? '';
-    const previous = headers[name];
-    if (previous !== undefined) repeatedHeaders.add(name);
-    headers[name] = previous === undefined ? value : `${previous},${value}`;
+  protected answerErrorFault(fault: ErrorFault, res: ServerResponse): void {
+    this.sendJson(res, fault.status, errorBody(fault.code, fault.message ?? standardMessage(fault.code)));
   }
-  return { method: req.method ?? 'GET', url, path, query, headers, repeatedHeaders, body };
-}
 
-function sendJson(res: ServerResponse, status: number, body: object): void {
-  const requestId = 'RequestId' in body && typeof body.RequestId === 'string' ? body.RequestId : undefined;
-  if (requestId) res.setHeader('x-acs-request-id', requestId);
-  send(res, status, JSON.stringify(body), JSON_CONTENT_TYPE);
-}
+  protected answerInternalError(error: unknown, res: ServerResponse): void {
+    this.sendJson(res, 500, errorBody('InternalError', `${standardMessage('InternalError')} (${String(error)})`));
+  }
 
-function send(res: ServerResponse, status: number, body: string, contentType: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  /** STS repeats the body's RequestId in the `x-acs-request-id` header. */
+  protected override sendJson(res: ServerResponse, status: number, body: object): void {
+    const requestId = 'RequestId' in body && typeof body.RequestId === 'string' ? body.RequestId : undefined;
+    if (requestId) res.setHeader('x-acs-request-id', requestId);
+    super.sendJson(res, status, body);
+  }
 }

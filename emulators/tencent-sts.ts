@@ -12,10 +12,9 @@
  * `injectFault` simulates the failures that validation cannot produce (throttling, outages, hangs, broken bodies).
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerResponse } from 'node:http';
+import { EmulatorServer, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
+import type { IncomingRequest } from './shared/emulator-server.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Public API
@@ -334,15 +333,9 @@ const API_VERSION = '2018-08-13';
 const API_SERVICE = 'sts';
 const REQUIRED_SIGNED_HEADERS = ['content-type', 'host'] as const;
 
-/** What the checks need from an HTTP request; built once so they stay free of node:http details. */
-interface ReceivedRequest {
-  method: string;
-  url: string;
+/** The received request with the path of its target. */
+interface ReceivedRequest extends IncomingRequest {
   path: string;
-  /** Lowercase name -> value; repeated headers joined with `,` (see `repeatedHeaders`). */
-  headers: Record<string, string>;
-  repeatedHeaders: ReadonlySet<string>;
-  body: Buffer;
 }
 
 interface EmulatorConfig {
@@ -681,8 +674,6 @@ function isStringOrStringList(value: unknown): boolean {
 // Issued credentials and response bodies
 // ---------------------------------------------------------------------------------------------------------------------
 
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
 interface AssumeRoleResponseBody {
   Response: {
     Credentials: { Token: string; TmpSecretId: string; TmpSecretKey: string };
@@ -726,17 +717,6 @@ function errorBody(code: string, message: string): ErrorResponseBody {
   return { Response: { Error: { Code: code, Message: message }, RequestId: randomUUID() } };
 }
 
-/** Rejection sampling keeps the characters uniformly distributed (256 is not a multiple of 62). */
-function randomAlphanumeric(length: number): string {
-  let result = '';
-  while (result.length < length) {
-    for (const byte of randomBytes(length)) {
-      if (byte < 248 && result.length < length) result += ALPHANUMERIC[byte % 62];
-    }
-  }
-  return result;
-}
-
 /** ISO-8601 UTC at second precision, the form of `Expiration`. */
 function utcSeconds(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -753,15 +733,11 @@ const DEFAULT_ALLOWED_SKEW_SECONDS = 300;
 const ERROR_STATUS = 200;
 
 function resolveConfig(options: TencentStsEmulatorOptions): EmulatorConfig {
-  const maxSessionDuration = options.maxSessionDuration ?? DEFAULT_DURATION_SECONDS;
-  const { min, max } = ROLE_MAX_SESSION_RANGE;
-  if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < min || maxSessionDuration > max) {
-    throw new RangeError(`maxSessionDuration must be an integer in ${min}..${max}, got ${maxSessionDuration}`);
-  }
-  const allowedSkewSeconds = options.allowedSkewSeconds ?? DEFAULT_ALLOWED_SKEW_SECONDS;
-  if (!Number.isFinite(allowedSkewSeconds) || allowedSkewSeconds < 0) {
-    throw new RangeError(`allowedSkewSeconds must be a non-negative number, got ${allowedSkewSeconds}`);
-  }
+  const { maxSessionDuration, allowedSkewSeconds } = resolveLimits(options, {
+    maxSessionDuration: DEFAULT_DURATION_SECONDS,
+    maxSessionRange: ROLE_MAX_SESSION_RANGE,
+    allowedSkewSeconds: DEFAULT_ALLOWED_SKEW_SECONDS,
+  });
   return {
     callers: options.callers,
     maxSessionDuration,
@@ -770,128 +746,25 @@ function resolveConfig(options: TencentStsEmulatorOptions): EmulatorConfig {
   };
 }
 
-/** One-shot faults are served first, in injection order; the persistent fault covers every request after them. */
-class FaultPlan {
-  private queue: TencentStsFault[] = [];
-  private persistent: TencentStsFault | undefined;
+type ErrorFault = Extract<TencentStsFault, { kind: 'error' }>;
 
-  add(fault: TencentStsFault, persistent: boolean): void {
-    // Copied so that a caller mutating its object later cannot change a fault already scheduled.
-    if (persistent) this.persistent = { ...fault };
-    else this.queue.push({ ...fault });
-  }
-
-  next(): TencentStsFault | undefined {
-    return this.queue.shift() ?? this.persistent;
-  }
-
-  clear(): void {
-    this.queue = [];
-    this.persistent = undefined;
-  }
-}
-
-class StsEmulatorServer implements TencentStsEmulator {
+class StsEmulatorServer extends EmulatorServer<ErrorFault> implements TencentStsEmulator {
   readonly calls: RecordedTencentAssumeRole[] = [];
   readonly rejections: { code: string }[] = [];
-  private requests = 0;
-  private readonly faults = new FaultPlan();
-  /** Aborts pending `delay` faults on close so their timers do not outlive the server. */
-  private readonly shutdown = new AbortController();
-  private readonly server: Server;
-  private address: AddressInfo | undefined;
-  private closing: Promise<void> | undefined;
 
   constructor(private readonly config: EmulatorConfig) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    super(JSON_CONTENT_TYPE);
   }
 
-  get host(): string {
-    if (!this.address) throw new Error('the emulator is not listening');
-    return `${this.address.address}:${this.address.port}`;
-  }
-
-  get url(): string {
-    return `http://${this.host}`;
-  }
-
-  async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.address = this.server.address() as AddressInfo;
-  }
-
-  requestCount(): number {
-    return this.requests;
-  }
-
-  injectFault(fault: TencentStsFault, opts?: { persistent?: boolean }): void {
-    this.faults.add(fault, opts?.persistent ?? false);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  reset(): void {
+  override reset(): void {
+    super.reset();
     // Emptied in place so that references a test already holds see the reset.
     this.calls.length = 0;
     this.rejections.length = 0;
-    this.requests = 0;
-    this.faults.clear();
   }
 
-  close(): Promise<void> {
-    if (!this.closing) {
-      this.shutdown.abort();
-      this.closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
-      // server.close() alone waits for open connections, and a hung request never ends by itself.
-      this.server.closeAllConnections();
-    }
-    return this.closing;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.requests += 1;
-    try {
-      const body = await readBody(req);
-      const fault = this.faults.next();
-      if (fault && !(await this.applyFault(fault, res))) return;
-      this.answer(toReceivedRequest(req, body), res);
-    } catch (error) {
-      // A client that went away or a close() during a delay leaves nobody to answer.
-      if (this.shutdown.signal.aborted || req.destroyed) return;
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      sendJson(res, ERROR_STATUS, errorBody('InternalError', `${standardMessage('InternalError')} (${String(error)})`));
-    }
-  }
-
-  /** Returns whether the request should still be answered normally. */
-  private async applyFault(fault: TencentStsFault, res: ServerResponse): Promise<boolean> {
-    switch (fault.kind) {
-      case 'error':
-        sendJson(res, fault.status ?? ERROR_STATUS, errorBody(fault.code, fault.message ?? standardMessage(fault.code)));
-        return false;
-      case 'raw':
-        send(res, fault.status, fault.body, fault.contentType ?? JSON_CONTENT_TYPE);
-        return false;
-      case 'hang':
-        return false;
-      case 'delay':
-        await sleep(fault.ms, undefined, { signal: this.shutdown.signal });
-        return true;
-    }
-  }
-
-  private answer(request: ReceivedRequest, res: ServerResponse): void {
+  protected answer(received: IncomingRequest, res: ServerResponse): void {
+    const request: ReceivedRequest = { ...received, path: splitTarget(received.url).path };
     try {
       checkRoute(request);
       const region = checkCommonParameters(request);
@@ -899,41 +772,19 @@ class StsEmulatorServer implements TencentStsEmulator {
       const input = validateAssumeRole(parseBody(request.body), this.config.maxSessionDuration);
       const issued = issueCredentials(input, this.config.now());
       this.calls.push({ callerSecretId: caller.secretId, token: caller.token, region, ...input, issued });
-      sendJson(res, 200, assumeRoleResponse(issued));
+      this.sendJson(res, 200, assumeRoleResponse(issued));
     } catch (error) {
       if (!(error instanceof StsRejection)) throw error;
       this.rejections.push({ code: error.code });
-      sendJson(res, ERROR_STATUS, errorBody(error.code, error.message));
+      this.sendJson(res, ERROR_STATUS, errorBody(error.code, error.message));
     }
   }
-}
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Uses rawHeaders because node's parsed headers silently drop repeats of some names (host among them). */
-function toReceivedRequest(req: IncomingMessage, body: Buffer): ReceivedRequest {
-  const url = req.url ?? '/';
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  const repeatedHeaders = new Set<string>();
-  for (let index = 0; index + 1 < req.rawHeaders.length; index += 2) {
-    const name = (req.rawHeaders[index] ?? '').toLowerCase();
-    const value = req.rawHeaders[index + 1] ?? '';
-    const previous = headers[name];
-    if (previous !== undefined) repeatedHeaders.add(name);
-    headers[name] = previous === undefined ? value : `${previous},${value}`;
+  protected answerErrorFault(fault: ErrorFault, res: ServerResponse): void {
+    this.sendJson(res, fault.status ?? ERROR_STATUS, errorBody(fault.code, fault.message ?? standardMessage(fault.code)));
   }
-  return { method: req.method ?? 'GET', url, path: splitTarget(url).path, headers, repeatedHeaders, body };
-}
 
-function sendJson(res: ServerResponse, status: number, body: object): void {
-  send(res, status, JSON.stringify(body), JSON_CONTENT_TYPE);
-}
-
-function send(res: ServerResponse, status: number, body: string, contentType: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  protected answerInternalError(error: unknown, res: ServerResponse): void {
+    this.sendJson(res, ERROR_STATUS, errorBody('InternalError', `${standardMessage('InternalError')} (${String(error)})`));
+  }
 }

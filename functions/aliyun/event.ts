@@ -8,6 +8,7 @@
  * @module
  */
 import type { HttpEvent, HttpResponse } from '../../lib/http/types.js';
+import { isRecord, str, stringRecord } from '../shared/event-fields.js';
 
 export interface Fc3HttpEvent {
   version?: string;
@@ -32,19 +33,6 @@ export interface Fc3HttpResponse {
   headers: Record<string, string>;
   body: string;
   isBase64Encoded: boolean;
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-/** Only string values survive: a number or object where a header should be is dropped, not trusted. */
-function stringRecord(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isRecord(value)) return out;
-  for (const [key, item] of Object.entries(value)) if (typeof item === 'string') out[key] = item;
-  return out;
 }
 
 /** Parses a raw FC3 event; returns a reason string when it is not an HTTP-trigger event at all. */

@@ -7,6 +7,7 @@
  * @module
  */
 import type { HttpEvent, HttpResponse } from '../../lib/http/types.js';
+import { isRecord, str, stringRecord } from '../shared/event-fields.js';
 
 export interface ScfHttpResponse {
   isBase64Encoded: boolean;
@@ -15,15 +16,6 @@ export interface ScfHttpResponse {
   body: string;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-function stringRecord(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isRecord(value)) return out;
-  for (const [key, item] of Object.entries(value)) if (typeof item === 'string') out[key] = item;
-  return out;
-}
 
 function header(headers: Record<string, string>, name: string): string | undefined {
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;

@@ -4,7 +4,7 @@
  * @module
  */
 import * as z from 'zod/mini';
-import { parseEndpoint } from '../config/endpoint.js';
+import { optionalServiceEndpoint } from '../config/endpoint.js';
 import { readEnv, requiredString } from '../config/env.js';
 import { envCredentialSource, invocationCredentialSource } from '../credentials/chain.js';
 import { buildRamPolicy } from '../policy/aliyun/ram-policy.js';
@@ -19,23 +19,6 @@ export interface AliyunConfig {
 // RAM role names are 1-64 letters, digits, "." and "-".
 const ROLE_ARN = /^acs:ram::\d+:role\/[A-Za-z0-9.-]{1,64}$/;
 
-const endpoint = z.pipe(
-  z.optional(z.string()),
-  z.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const url = parseEndpoint(value);
-    if (typeof url === 'string') {
-      ctx.issues.push({ code: 'custom', input: value, message: url });
-      return z.NEVER;
-    }
-    if (url.search) {
-      ctx.issues.push({ code: 'custom', input: value, message: 'must not contain a query string' });
-      return z.NEVER;
-    }
-    return url;
-  }),
-);
-
 export const aliyun: CloudPlugin<AliyunConfig> = {
   id: 'aliyun',
   // A role's MaxSessionDuration is at most 12 hours; STS refuses anything longer than the role allows.
@@ -44,7 +27,7 @@ export const aliyun: CloudPlugin<AliyunConfig> = {
   loadConfig(env, grant) {
     const vars = readEnv(env, {
       ALIYUN_ROLE_ARN: requiredString().check(z.regex(ROLE_ARN, 'must look like acs:ram::<account-id>:role/<role-name>')),
-      ALIYUN_STS_ENDPOINT: endpoint,
+      ALIYUN_STS_ENDPOINT: optionalServiceEndpoint(),
     });
     return {
       roleArn: vars.ALIYUN_ROLE_ARN,

@@ -4,7 +4,7 @@
  * @module
  */
 import * as z from 'zod/mini';
-import { parseEndpoint } from '../config/endpoint.js';
+import { optionalServiceEndpoint } from '../config/endpoint.js';
 import { readEnv, requiredString } from '../config/env.js';
 import { envCredentialSource } from '../credentials/chain.js';
 import { ConfigError } from '../errors.js';
@@ -24,18 +24,6 @@ const ROLE_ARN = /^qcs::cam::uin\/\d+:(roleName|role)\/[\w+=,.@-]{1,128}$/;
 const APPID = /^\d{5,20}$/;
 const REGION = /^[a-z]{2,4}-[a-z0-9-]{2,40}$/;
 
-const endpoint = z.pipe(
-  z.optional(z.string()),
-  z.transform((value, ctx) => {
-    const url = parseEndpoint(value ?? 'sts.tencentcloudapi.com');
-    if (typeof url === 'string' || url.search) {
-      ctx.issues.push({ code: 'custom', input: value, message: typeof url === 'string' ? url : 'must not contain a query string' });
-      return z.NEVER;
-    }
-    return url;
-  }),
-);
-
 export const tencent: CloudPlugin<TencentConfig> = {
   id: 'tencent',
   // AssumeRole's DurationSeconds maximum; the role's own session duration may be lower.
@@ -44,7 +32,7 @@ export const tencent: CloudPlugin<TencentConfig> = {
   loadConfig(env, grant) {
     const vars = readEnv(env, {
       TENCENT_ROLE_ARN: requiredString().check(z.regex(ROLE_ARN, 'must look like qcs::cam::uin/<uin>:roleName/<role-name>')),
-      TENCENT_STS_ENDPOINT: endpoint,
+      TENCENT_STS_ENDPOINT: optionalServiceEndpoint(),
       TENCENT_STS_REGION: z.optional(z.string().check(z.regex(REGION, 'must be a region such as ap-guangzhou'))),
       TENCENT_APPID: z.optional(z.string().check(z.regex(APPID, 'must be the numeric APPID'))),
     });
@@ -57,7 +45,12 @@ export const tencent: CloudPlugin<TencentConfig> = {
     if (suffix && vars.TENCENT_APPID && suffix !== vars.TENCENT_APPID) {
       throw new ConfigError([{ variable: 'TENCENT_APPID', message: 'does not match the -<appid> suffix of TOKEN_BUCKET' }]);
     }
-    return { roleArn: vars.TENCENT_ROLE_ARN, stsEndpoint: vars.TENCENT_STS_ENDPOINT, stsRegion: vars.TENCENT_STS_REGION ?? grant.region, appId };
+    return {
+      roleArn: vars.TENCENT_ROLE_ARN,
+      stsEndpoint: vars.TENCENT_STS_ENDPOINT ?? new URL('https://sts.tencentcloudapi.com/'),
+      stsRegion: vars.TENCENT_STS_REGION ?? grant.region,
+      appId,
+    };
   },
 
   // SCF injects the execution role's keys without underscores inside SECRETID/SECRETKEY, unlike the

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import * as z from 'zod/mini';
 
 const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -27,3 +28,19 @@ export function parseEndpoint(value: string): URL | string {
   if (url.hash) return 'must not contain a fragment';
   return url;
 }
+
+/** An optional endpoint variable for an API service: host or URL, TLS unless loopback, no query string. */
+export const optionalServiceEndpoint = () =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx): URL | undefined => {
+      if (value === undefined) return undefined;
+      const url = parseEndpoint(value);
+      const problem = typeof url === 'string' ? url : url.search ? 'must not contain a query string' : undefined;
+      if (problem || typeof url === 'string') {
+        ctx.issues.push({ code: 'custom', input: value, message: problem ?? 'is invalid' });
+        return z.NEVER;
+      }
+      return url;
+    }),
+  );

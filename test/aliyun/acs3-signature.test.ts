@@ -17,14 +17,8 @@ import {
   signAcs3,
   type Acs3Request,
 } from '../../lib/sts/aliyun/acs3-signature.js';
-import {
-  FAKE_STS_RESPONSE,
-  decodeQuery,
-  parseAuthorization,
-  startCaptureServer,
-  type CaptureServer,
-  type CapturedRequest,
-} from './capture-server.js';
+import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
+import { FAKE_STS_RESPONSE, decodeQuery, parseAuthorization } from './sts-wire.js';
 
 // The SDK packages are CommonJS with `exports.default = Client`. Under ESM a default import would yield the whole
 // `module.exports` object (so the class sits at `.default` at runtime while the .d.ts says otherwise);
@@ -267,7 +261,7 @@ const SDK_SIGNED_HEADERS =
 describe('differential: our signer vs @alicloud/sts20150401 on the wire', () => {
   let server: CaptureServer;
   beforeAll(async () => {
-    server = await startCaptureServer();
+    server = await startCaptureServer({ body: FAKE_STS_RESPONSE, contentType: 'application/json;charset=utf-8' });
   });
   afterAll(async () => {
     await server?.close();

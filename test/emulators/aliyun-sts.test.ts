@@ -15,6 +15,7 @@ import {
   verifyAcs3Signature,
 } from '../../emulators/aliyun-sts';
 import type { AliyunStsEmulator, AliyunStsEmulatorOptions } from '../../emulators/aliyun-sts';
+import { closeCases } from './shared-server-cases';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // A test-only V3 signer. It is deliberately built differently from the emulator's verifier (encodeURIComponent instead
@@ -684,40 +685,7 @@ describe('faults', () => {
     expectError(await assumeRole({ caller: { ...STS_CALLER, accessKeySecret: 'wrong' } }), 400, 'SignatureDoesNotMatch');
   });
 
-  it('hang: never answers, and close() ends the request', async () => {
-    emulator.injectFault({ kind: 'hang' });
-    const pending = assumeRole();
-    const outcome = pending.then(
-      () => 'answered',
-      (error: NodeJS.ErrnoException) => error.code ?? error.message,
-    );
-    await waitFor(() => emulator.requestCount() === 1);
-    const early = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still pending'), 200))]);
-    expect(early).toBe('still pending');
-
-    const closing = performance.now();
-    await emulator.close();
-    expect(performance.now() - closing).toBeLessThan(1000);
-    expect(await outcome).toBe('ECONNRESET');
-  });
-
-  it('close() also ends a request waiting in a delay', async () => {
-    emulator.injectFault({ kind: 'delay', ms: 60_000 });
-    const outcome = assumeRole().then(
-      () => 'answered',
-      (error: NodeJS.ErrnoException) => error.code ?? error.message,
-    );
-    await waitFor(() => emulator.requestCount() === 1);
-    const closing = performance.now();
-    await emulator.close();
-    expect(performance.now() - closing).toBeLessThan(1000);
-    expect(await outcome).toBe('ECONNRESET');
-  });
-
-  it('close() is idempotent', async () => {
-    await Promise.all([emulator.close(), emulator.close()]);
-    await emulator.close();
-  });
+  closeCases(() => emulator, () => assumeRole());
 });
 
 describe('bookkeeping', () => {
@@ -792,11 +760,3 @@ describe('interoperability with the official SDK (@alicloud/sts20150401)', () =>
     await expect(failing).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', statusCode: 400 });
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -20,6 +20,7 @@ import {
   verifyTc3Signature,
 } from '../../emulators/tencent-sts';
 import type { RecordedTencentAssumeRole, TencentStsEmulator, TencentStsEmulatorOptions } from '../../emulators/tencent-sts';
+import { closeCases } from './shared-server-cases';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // A test-only TC3 signer. It is deliberately built differently from the emulator's verifier (headers given as a map
@@ -867,39 +868,7 @@ describe('faults', () => {
     expectError(await assumeRole({ caller: { ...TEMP_CALLER, secretKey: 'wrong' } }), 'AuthFailure.SignatureFailure');
   });
 
-  it('hang: never answers, and close() ends the request', async () => {
-    emulator.injectFault({ kind: 'hang' });
-    const outcome = assumeRole().then(
-      () => 'answered',
-      (error: NodeJS.ErrnoException) => error.code ?? error.message,
-    );
-    await waitFor(() => emulator.requestCount() === 1);
-    const early = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still pending'), 200))]);
-    expect(early).toBe('still pending');
-
-    const closing = performance.now();
-    await emulator.close();
-    expect(performance.now() - closing).toBeLessThan(1000);
-    expect(await outcome).toBe('ECONNRESET');
-  });
-
-  it('close() also ends a request waiting in a delay', async () => {
-    emulator.injectFault({ kind: 'delay', ms: 60_000 });
-    const outcome = assumeRole().then(
-      () => 'answered',
-      (error: NodeJS.ErrnoException) => error.code ?? error.message,
-    );
-    await waitFor(() => emulator.requestCount() === 1);
-    const closing = performance.now();
-    await emulator.close();
-    expect(performance.now() - closing).toBeLessThan(1000);
-    expect(await outcome).toBe('ECONNRESET');
-  });
-
-  it('close() is idempotent', async () => {
-    await Promise.all([emulator.close(), emulator.close()]);
-    await emulator.close();
-  });
+  closeCases(() => emulator, () => assumeRole());
 });
 
 describe('bookkeeping', () => {
@@ -1045,11 +1014,3 @@ describe.skipIf(officialSdk === undefined)(`interoperability with the official S
     await expect(officialSdk!.assumeRole(config(TEMP_CALLER), request)).rejects.toMatchObject({ code: 'AuthFailure.SignatureExpire' });
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -194,11 +194,20 @@ describe('Tencent STS errors map to the documented statuses', () => {
     ['truncated JSON', '{"Response":{"Credentials":'],
     ['missing credentials', '{"Response":{"RequestId":"x","ExpiredTime":1}}'],
     ['no expiry', '{"Response":{"Credentials":{"Token":"t","TmpSecretId":"i","TmpSecretKey":"k"}}}'],
+    ['a bad Expiration', '{"Response":{"Credentials":{"Token":"t","TmpSecretId":"i","TmpSecretKey":"k"},"Expiration":"soon"}}'],
+    ['ExpiredTime and Expiration disagreeing', '{"Response":{"Credentials":{"Token":"t","TmpSecretId":"i","TmpSecretKey":"k"},"ExpiredTime":1900000000,"Expiration":"2030-01-01T00:00:00Z"}}'],
   ])('a 200 with %s → 502', async (_name, body) => {
     fx.sts.injectFault({ kind: 'raw', status: 200, body });
     const res = await request(`raw-${_name.length}`);
     expect(res.statusCode).toBe(502);
     expect(res.json?.upstream_code).toBe('InvalidResponse');
+  });
+
+  it('takes the expiry from Expiration when ExpiredTime is missing', async () => {
+    fx.sts.injectFault({ kind: 'raw', status: 200, body: '{"Response":{"Credentials":{"Token":"tok-iso-only","TmpSecretId":"AKIDiso","TmpSecretKey":"key-iso-only"},"Expiration":"2031-05-01T10:00:00Z","RequestId":"r"}}' });
+    const res = await request('iso-only');
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toMatchObject({ expiration: '2031-05-01T10:00:00Z', expiredTime: Date.parse('2031-05-01T10:00:00Z') / 1000 });
   });
 
   it('a 5xx without a body → 503', async () => {

@@ -13,13 +13,8 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TC3_ALGORITHM, signTc3, type Tc3Request } from '../../lib/sts/tencent/tc3-signature.js';
-import {
-  FAKE_ASSUME_ROLE_RESPONSE,
-  parseTc3Authorization,
-  startCaptureServer,
-  type CaptureServer,
-  type CapturedRequest,
-} from './capture-server.js';
+import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
+import { FAKE_ASSUME_ROLE_RESPONSE, parseTc3Authorization } from './sts-wire.js';
 
 // The SDK packages are CommonJS (tslib `__exportStar`); `createRequire` gives the plain CommonJS view whatever the
 // ESM interop does. We type only the surface we use, by hand, so the test does not depend on the SDK's .d.ts.
@@ -543,7 +538,7 @@ const SDK_HEADER_NAMES = [
 describe('differential: our signer vs tencentcloud-sdk-nodejs-sts on the wire', () => {
   let server: CaptureServer;
   beforeAll(async () => {
-    server = await startCaptureServer();
+    server = await startCaptureServer({ body: FAKE_ASSUME_ROLE_RESPONSE, contentType: 'application/json' });
   });
   afterAll(async () => {
     vi.useRealTimers();

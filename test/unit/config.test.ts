@@ -4,21 +4,10 @@ import { loadJwtConfig } from '../../lib/auth/jwt-config.js';
 import { aliyun } from '../../lib/clouds/aliyun.js';
 import { loadGrant } from '../../lib/config/grant.js';
 import { parseEndpoint } from '../../lib/config/endpoint.js';
-import { ConfigError } from '../../lib/errors.js';
+import { problemVariables } from '../helpers/config-problems.js';
 import { loadCorsConfig } from '../../lib/http/cors-config.js';
 
 const base = { JWT_JWKS_URL: 'https://idp.example.com/jwks.json', JWT_ISSUER: 'https://idp.example.com/', JWT_AUDIENCE: 'app' };
-
-/** The variables a ConfigError names, so tests assert the deployer would be told which one to fix. */
-const problemVariables = (fn: () => unknown): string[] => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('JWT configuration', () => {
   it('defaults to the asymmetric algorithms for a JWKS, and a 30 s clock tolerance', () => {

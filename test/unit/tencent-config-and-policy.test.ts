@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { tencent } from '../../lib/clouds/tencent.js';
 import { loadGrant } from '../../lib/config/grant.js';
-import { ConfigError, StsgateError } from '../../lib/errors.js';
+import type { StsgateError } from '../../lib/errors.js';
+import { problemVariables } from '../helpers/config-problems.js';
 import { buildCamPolicy } from '../../lib/policy/tencent/cam-policy.js';
 import type { Scope } from '../../lib/scope/resolve-scope.js';
 
 const grantFor = (bucket: string) => loadGrant({ TOKEN_BUCKET: bucket, TOKEN_REGION: 'ap-shanghai' }, { maxDurationSeconds: 43200 });
 const ROLE = { TENCENT_ROLE_ARN: 'qcs::cam::uin/100000000001:roleName/stsgate-cos' };
-
-const problems = (fn: () => unknown): string[] => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('Tencent configuration', () => {
   it('takes the APPID from the bucket suffix and defaults the endpoint and STS region', () => {
@@ -43,7 +34,7 @@ describe('Tencent configuration', () => {
     [{ ...ROLE, TENCENT_STS_ENDPOINT: 'http://sts.tencentcloudapi.com' }, 'media-1250000000', 'TENCENT_STS_ENDPOINT'],
     [{ ...ROLE, TENCENT_STS_REGION: 'Guangzhou' }, 'media-1250000000', 'TENCENT_STS_REGION'],
   ] as [Record<string, string>, string, string][])('names the bad variable (%j, %s)', (env, bucket, variable) => {
-    expect(problems(() => tencent.loadConfig(env, grantFor(bucket)))).toEqual([variable]);
+    expect(problemVariables(() => tencent.loadConfig(env, grantFor(bucket)))).toEqual([variable]);
   });
 
   it('reads SCF’s role variables first, then the SDK’s', async () => {

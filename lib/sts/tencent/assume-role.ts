@@ -41,6 +41,8 @@ const responseSchema = z.object({
       }),
     ),
     ExpiredTime: z.optional(z.number()),
+    // Documented as possibly null.
+    Expiration: z.optional(z.nullable(z.string())),
   }),
 });
 
@@ -101,15 +103,26 @@ export async function assumeRoleTencent(input: TencentAssumeRoleInput): Promise<
   }
   if (response.status >= 500 || response.status === 429) throw temporarilyUnavailable('Tencent Cloud STS is unavailable', 1);
 
-  const { Credentials: credentials, ExpiredTime: expiredTime } = parsed.success ? parsed.data.Response : {};
-  if (response.status !== 200 || !credentials || expiredTime === undefined || !Number.isFinite(expiredTime)) {
-    throw upstreamError(STS_SERVICE, 'InvalidResponse');
-  }
+  const { Credentials: credentials } = parsed.success ? parsed.data.Response : {};
+  const expiresAt = parsed.success ? expiryOf(parsed.data.Response) : undefined;
+  if (response.status !== 200 || !credentials || !expiresAt) throw upstreamError(STS_SERVICE, 'InvalidResponse');
   return {
     accessKeyId: credentials.TmpSecretId,
     accessKeySecret: credentials.TmpSecretKey,
     securityToken: credentials.Token,
-    expiresAt: new Date(expiredTime * 1000),
+    expiresAt,
     issuedAt: new Date(),
   };
+}
+
+/**
+ * `ExpiredTime` (Unix seconds) is the expiry; `Expiration` (ISO 8601) says the same and may be null.
+ * Either will do; if both are present they must agree, or the response is not trusted.
+ */
+function expiryOf(response: { ExpiredTime?: number | undefined; Expiration?: string | null | undefined }): Date | undefined {
+  const fromSeconds = response.ExpiredTime !== undefined && Number.isFinite(response.ExpiredTime) ? new Date(response.ExpiredTime * 1000) : undefined;
+  const fromIso = typeof response.Expiration === 'string' ? new Date(response.Expiration) : undefined;
+  if (fromIso && Number.isNaN(fromIso.getTime())) return undefined;
+  if (fromSeconds && fromIso && Math.abs(fromSeconds.getTime() - fromIso.getTime()) > 1000) return undefined;
+  return fromSeconds ?? fromIso;
 }
