@@ -3,20 +3,13 @@
  *
  * @module
  */
-import { invalidRequest } from '../../lib/errors.js';
-import { errorResponse } from '../../lib/http/response.js';
-import type { HttpHandler } from '../../lib/http/types.js';
 import type { Env } from '../../lib/config/env.js';
+import type { HttpHandler } from '../../lib/http/types.js';
+import { createPlatformHandler } from '../shared/platform-handler.js';
 import { fc3Invocation } from './context.js';
 import { type Fc3HttpResponse, fc3EventToHttp, httpToFc3Response } from './event.js';
 
 export type Fc3Handler = (event: unknown, context: unknown) => Promise<Fc3HttpResponse>;
 
-export function createFc3Handler(handleHttp: HttpHandler, env: Env = process.env): Fc3Handler {
-  return async function handler(event, context) {
-    const invocation = fc3Invocation(context, env);
-    const httpEvent = fc3EventToHttp(event);
-    if (typeof httpEvent === 'string') return httpToFc3Response(errorResponse(invalidRequest(httpEvent)));
-    return httpToFc3Response(await handleHttp(httpEvent, invocation));
-  };
-}
+export const createFc3Handler = (handleHttp: HttpHandler, env: Env = process.env): Fc3Handler =>
+  createPlatformHandler({ invocation: fc3Invocation, event: fc3EventToHttp, response: httpToFc3Response }, handleHttp, env);

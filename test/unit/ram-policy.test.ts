@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StsgateError } from '../../lib/errors.js';
-import { buildRamPolicy, MAX_POLICY_LENGTH } from '../../lib/policy/aliyun/ram-policy.js';
+import { buildRamPolicy } from '../../lib/policy/aliyun/ram-policy.js';
+import { MAX_SESSION_POLICY_LENGTH } from '../../lib/policy/policy-size.js';
 import type { Action } from '../../lib/scope/actions.js';
 import type { Scope } from '../../lib/scope/resolve-scope.js';
 
@@ -50,6 +51,6 @@ describe('RAM session policy', () => {
     }
     // The longest prefix that fits still builds.
     const fits = `users/alice/${'a'.repeat(700)}/`;
-    expect(buildRamPolicy(scope(['get', 'put', 'delete', 'list'], fits)).length).toBeLessThanOrEqual(MAX_POLICY_LENGTH);
+    expect(buildRamPolicy(scope(['get', 'put', 'delete', 'list'], fits)).length).toBeLessThanOrEqual(MAX_SESSION_POLICY_LENGTH);
   });
 });

@@ -7,12 +7,9 @@
  *
  * @module
  */
-import { invalidRequest } from '../../errors.js';
+import { checkedPolicySize } from '../policy-size.js';
 import type { Action } from '../../scope/actions.js';
 import type { Scope } from '../../scope/resolve-scope.js';
-
-/** STS refuses longer policies with `InvalidParameter.PolicySize`; we refuse first, with a clearer 400. */
-export const MAX_POLICY_LENGTH = 2048;
 
 /** Object actions per abstract action. Multipart upload is `oss:PutObject` for initiate, part and
  * complete; abort and list-parts have actions of their own, and a browser upload needs both. */
@@ -43,7 +40,5 @@ export function buildRamPolicy(scope: Scope): string {
       Condition: { StringLike: { 'oss:Prefix': [`${scope.prefix}*`] } },
     });
   }
-  const policy = JSON.stringify({ Version: '1', Statement: statements });
-  if (policy.length > MAX_POLICY_LENGTH) throw invalidRequest('the requested prefix is too long for a session policy');
-  return policy;
+  return checkedPolicySize(JSON.stringify({ Version: '1', Statement: statements }));
 }

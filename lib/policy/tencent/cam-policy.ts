@@ -7,13 +7,9 @@
  *
  * @module
  */
-import { invalidRequest } from '../../errors.js';
+import { checkedPolicySize } from '../policy-size.js';
 import type { Action } from '../../scope/actions.js';
 import type { Scope } from '../../scope/resolve-scope.js';
-
-/** Tencent documents no number for `InvalidParameter.PolicyTooLong`; we keep to the 2048 characters the
- * other clouds allow, which every scope stsgate builds fits comfortably. */
-export const MAX_CAM_POLICY_LENGTH = 2048;
 
 /** COS names every upload API separately: simple, form, append and each multipart step. */
 const OBJECT_ACTIONS: Record<Exclude<Action, 'list'>, readonly string[]> = {
@@ -52,7 +48,5 @@ export function buildCamPolicy(scope: Scope, appId: string): string {
       condition: { string_like: { 'cos:prefix': `${scope.prefix}*` } },
     });
   }
-  const policy = JSON.stringify({ version: '2.0', statement });
-  if (policy.length > MAX_CAM_POLICY_LENGTH) throw invalidRequest('the requested prefix is too long for a session policy');
-  return policy;
+  return checkedPolicySize(JSON.stringify({ version: '2.0', statement }));
 }

@@ -22,9 +22,6 @@ export interface AssumeRoleInput {
   readonly durationSeconds: number;
   readonly credentials: RoleCredentials;
   readonly timeoutMs: number;
-  /** For tests that pin the signature inputs. */
-  readonly now?: Date;
-  readonly nonce?: string;
 }
 
 const successSchema = z.object({
@@ -50,8 +47,8 @@ export async function assumeRole(input: AssumeRoleInput): Promise<IssuedCredenti
   const headers: Record<string, string> = {
     'x-acs-action': 'AssumeRole',
     'x-acs-version': '2015-04-01',
-    'x-acs-date': acsDate(input.now ?? new Date()),
-    'x-acs-signature-nonce': input.nonce ?? randomBytes(16).toString('hex'),
+    'x-acs-date': acsDate(new Date()),
+    'x-acs-signature-nonce': randomBytes(16).toString('hex'),
     'x-acs-content-sha256': sha256Hex(''),
     accept: 'application/json',
   };

@@ -26,8 +26,6 @@ export interface TencentAssumeRoleInput {
   readonly durationSeconds: number;
   readonly credentials: RoleCredentials;
   readonly timeoutMs: number;
-  /** For tests that pin the signature inputs. */
-  readonly now?: Date;
 }
 
 const responseSchema = z.object({
@@ -57,7 +55,7 @@ export async function assumeRoleTencent(input: TencentAssumeRoleInput): Promise<
     DurationSeconds: input.durationSeconds,
     Policy: encodeURIComponent(input.policy),
   });
-  const timestamp = Math.floor((input.now ?? new Date()).getTime() / 1000);
+  const timestamp = Math.floor(Date.now() / 1000);
   const contentType = 'application/json';
   const { authorization } = signTc3(
     {
