@@ -1,7 +1,8 @@
 /**
  * `npm start`: the local token service. A real HTTP server that feeds platform-shaped invocations into
  * the built bundles, exactly as each platform would: FC3 events into `dist/aliyun/index.js` at
- * `/aliyun`, SCF Function URL events into `dist/tencent/index.js` at `/tencent`.
+ * `/aliyun`, SCF Function URL events into `dist/tencent/index.js` at `/tencent`, FunctionGraph APIG
+ * events into `dist/huawei/index.js` at `/huawei`.
  *
  * With no cloud keys in the environment it runs a complete, clearly labelled emulated setup: a
  * development identity provider (JWKS + `/dev/token?sub=…`) and STS emulators that check request
@@ -19,8 +20,11 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { startAliyunStsEmulator } from '../emulators/aliyun-sts.js';
 import { createIdentityProvider, type IdentityProvider } from '../emulators/identity-provider.js';
+import { startHuaweiIamEmulator } from '../emulators/huawei-iam.js';
+import { startHuaweiStsEmulator } from '../emulators/huawei-sts.js';
 import { startTencentStsEmulator } from '../emulators/tencent-sts.js';
 import { type Fc3Credentials, fc3Context, fc3Event } from './platforms/aliyun.js';
+import { type AgencyCredentials, apigEvent, functionGraphContext } from './platforms/huawei.js';
 import { scfContext, scfFunctionUrlEvent } from './platforms/tencent.js';
 
 type Env = Record<string, string | undefined>;
@@ -132,6 +136,52 @@ async function tencentFunction(base: Env): Promise<LocalFunction> {
   };
 }
 
+async function huaweiFunction(base: Env): Promise<LocalFunction> {
+  // Off FunctionGraph there is no agency token; AK/SK in the SDK's variables sign the IAM call instead.
+  const real = Boolean(base.HUAWEICLOUD_SDK_AK && base.HUAWEICLOUD_SDK_SK);
+  const env: Env = { ...base };
+  let agency: AgencyCredentials | undefined;
+  let iam: Awaited<ReturnType<typeof startHuaweiIamEmulator>> | undefined;
+  let sts: Awaited<ReturnType<typeof startHuaweiStsEmulator>> | undefined;
+  if (!real) {
+    // What FunctionGraph hands a function with an agency: an IAM token and temporary keys.
+    agency = {
+      token: `MIIT${randomBytes(48).toString('base64url')}`,
+      accessKeyId: `HSTLOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+      secretKey: randomBytes(30).toString('base64url'),
+      securityToken: randomBytes(64).toString('base64url'),
+    };
+    const callers = { [agency.accessKeyId]: { secretKey: agency.secretKey, securityToken: agency.securityToken } };
+    iam = await startHuaweiIamEmulator({ tokens: [agency.token], callers });
+    env.HUAWEI_IAM_ENDPOINT = iam.url;
+    if (base.HUAWEI_AGENCY_URN) {
+      sts = await startHuaweiStsEmulator({ callers, agencies: { [base.HUAWEI_AGENCY_URN]: { maxSessionDuration: 3600 } } });
+      env.HUAWEI_STS_ENDPOINT = sts.url;
+    }
+    env.TOKEN_BUCKET ??= 'stsgate-local';
+    // Huawei region ids end in a number (cn-north-4); another cloud's default would not name one.
+    env.TOKEN_REGION = base.TOKEN_REGION && /^[a-z]{2}-[a-z]+-\d+$/.test(base.TOKEN_REGION) ? base.TOKEN_REGION : 'cn-north-4';
+  }
+  const { handler } = loadBundle<{ handler: (event: unknown, context: unknown) => Promise<PlatformResponse> }>('../dist/huawei/index.js', env);
+  return {
+    route: '/huawei',
+    real,
+    banner: real
+      ? 'Huawei IAM: REAL (HUAWEICLOUD_SDK_* keys; keys issued are real)'
+      : sts
+        ? `Huawei STS: emulator on ${sts.url} (AssumeAgency; checks SDK-HMAC-SHA256)`
+        : `Huawei IAM: emulator on ${iam?.url} (securitytokens; checks the agency token)`,
+    invoke: (req, body) => {
+      const requestId = randomUUID();
+      return handler(apigEvent(req, body, requestId), functionGraphContext(requestId, agency));
+    },
+    close: async () => {
+      await sts?.close();
+      await iam?.close();
+    },
+  };
+}
+
 /** Starts the service on `port` (0 for any free one). */
 export async function startLocalTokenService(port: number, host = '127.0.0.1'): Promise<LocalTokenService> {
   const original: Env = { ...process.env };
@@ -156,7 +206,7 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
   base.TOKEN_ACTIONS ??= 'get,put,list';
   base.CORS_ALLOWED_ORIGINS ??= '*';
 
-  const functions = [await aliyunFunction(base), await tencentFunction(base)];
+  const functions = [await aliyunFunction(base), await tencentFunction(base), await huaweiFunction(base)];
 
   route = async (req, res, body) => {
     const path = new URL(req.url ?? '/', origin).pathname;

@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 export const FUNCTIONS = [
   { name: 'aliyun', entry: 'functions/aliyun/index.ts', target: 'node20' },
   { name: 'tencent', entry: 'functions/tencent/index.ts', target: 'node18' },
+  { name: 'huawei', entry: 'functions/huawei/index.ts', target: 'node20' },
 ] as const;
 
 async function main(): Promise<void> {

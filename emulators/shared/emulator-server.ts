@@ -136,8 +136,9 @@ export abstract class EmulatorServer<ErrorFault extends { kind: 'error' }> {
       if (fault && !(await this.applyFault(fault, res))) return;
       this.answer(toIncomingRequest(req, body), res);
     } catch (error) {
-      // A client that went away or a close() during a delay leaves nobody to answer.
-      if (this.shutdown.signal.aborted || req.destroyed) return;
+      // A client that went away or a close() during a delay leaves nobody to answer. (Not req.destroyed:
+      // Node sets it as soon as the request body has been read, which would swallow every error.)
+      if (this.shutdown.signal.aborted || res.destroyed || req.socket.destroyed) return;
       if (res.headersSent) {
         res.destroy();
         return;

@@ -4,10 +4,12 @@
  * @module
  */
 import { aliyun } from './aliyun.js';
+import { huawei } from './huawei.js';
 import { tencent } from './tencent.js';
 import type { CloudPlugin } from './types.js';
 
 export const clouds: Readonly<Record<string, CloudPlugin<never>>> = {
   aliyun: aliyun as CloudPlugin<never>,
   tencent: tencent as CloudPlugin<never>,
+  huawei: huawei as CloudPlugin<never>,
 };

@@ -24,7 +24,14 @@ export function readEnv<S extends Record<string, z.ZodMiniType>>(
   shape: S,
 ): { [K in keyof S]: z.output<S[K]> } {
   const input: Record<string, string | undefined> = {};
-  for (const name of Object.keys(shape)) input[name] = present(env, name);
+  const unexpanded: { variable: string; message: string }[] = [];
+  for (const name of Object.keys(shape)) {
+    input[name] = present(env, name);
+    if (input[name] !== undefined && UNEXPANDED_PLACEHOLDER.test(input[name])) {
+      unexpanded.push({ variable: name, message: 'is an unexpanded ${env(...)} placeholder: set it in the environment you deploy from' });
+    }
+  }
+  if (unexpanded.length > 0) throw new ConfigError(unexpanded);
   const result = z.safeParse(z.object(shape), input);
   if (result.success) return result.data as { [K in keyof S]: z.output<S[K]> };
   throw new ConfigError(
@@ -34,6 +41,12 @@ export function readEnv<S extends Record<string, z.ZodMiniType>>(
     })),
   );
 }
+
+/**
+ * Serverless Devs' older engine (the FunctionGraph component) deploys an unset `${env(NAME)}` as that
+ * literal text, which some variables (an issuer, an audience) would otherwise accept as a value.
+ */
+const UNEXPANDED_PLACEHOLDER = /\$\{env[.(]/;
 
 /** `a, b,,c` → `['a', 'b', 'c']`: deployers paste lists with spaces, and a stray comma is not a value. */
 export const commaList = (value: string): string[] =>

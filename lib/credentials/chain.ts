@@ -21,7 +21,7 @@ export function credentialChain(sources: readonly CredentialSource[], logger: Lo
       try {
         const credentials = await source.resolve(invocation);
         if (credentials) return { credentials, source: source.name };
-        skipped.push(`${source.name}: nothing configured`);
+        skipped.push(`${source.name}: ${source.whenEmpty ?? 'nothing configured'}`);
       } catch (error) {
         const { errorMessage } = errorFields(error);
         skipped.push(`${source.name}: ${String(errorMessage ?? 'failed')}`);

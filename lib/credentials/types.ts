@@ -11,10 +11,17 @@ export interface RoleCredentials {
   /** Present for temporary credentials; STS then requires it on every call. */
   readonly securityToken?: string | undefined;
   readonly expiresAt?: Date | undefined;
+  /**
+   * Huawei only: an IAM token (FunctionGraph's agency token from `context.getToken()`), which IAM's
+   * `securitytokens` API accepts as `X-Auth-Token` in place of an AK/SK signature.
+   */
+  readonly authToken?: string | undefined;
 }
 
 /** One place credentials may come from. Resolves `undefined` when it has nothing, so the chain moves on. */
 export interface CredentialSource {
   readonly name: string;
+  /** What the log says when this source has nothing; defaults to "nothing configured". */
+  readonly whenEmpty?: string;
   resolve(invocation: Invocation): Promise<RoleCredentials | undefined>;
 }

@@ -19,6 +19,18 @@ describe('policy preview', () => {
     expect(out.policyLength).toBe(JSON.stringify(out.policy).length);
   });
 
+  it('previews the Huawei policy in the grammar of the configured path', () => {
+    const securityTokens = JSON.parse(preview(['--cloud', 'huawei', '--claims', '{"sub":"alice"}'], { TOKEN_REGION: 'cn-north-4' }).stdout);
+    expect(securityTokens).toMatchObject({ provider: 'huawei', prefix: 'users/alice/' });
+    expect(securityTokens.policy.Version).toBe('1.1');
+    expect(securityTokens.policy.Statement[0].Resource).toEqual(['obs:*:*:object:media/users/alice/*']);
+    const agency = JSON.parse(
+      preview(['--cloud', 'huawei', '--claims', '{"sub":"alice"}'], { TOKEN_REGION: 'cn-north-4', HUAWEI_AGENCY_URN: 'iam::0123456789abcdef:agency:obs' }).stdout,
+    );
+    expect(agency.policy.Version).toBe('5.0');
+    expect(agency.policy.Statement[0].Action).toContain('obs:object:putObject');
+  });
+
   it('shows the refusal the function would answer, with exit code 1', () => {
     const run = preview(['--claims', '{"sub":"../admin"}']);
     expect(run.status).toBe(1);

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAliyunStsEmulator } from '../../emulators/aliyun-sts.js';
+import { startHuaweiIamEmulator } from '../../emulators/huawei-iam.js';
 
 interface Started {
   child: ChildProcess;
@@ -16,7 +17,7 @@ interface Started {
 /** Starts `local/server.ts` on a free port with a clean stsgate environment plus `extra`. */
 async function startService(extra: Record<string, string> = {}): Promise<Started> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
-  for (const name of Object.keys(env)) if (/^(JWT_|TOKEN_|ALIYUN_|ALIBABA_CLOUD_|CORS_)/.test(name)) delete env[name];
+  for (const name of Object.keys(env)) if (/^(JWT_|TOKEN_|ALIYUN_|ALIBABA_CLOUD_|CORS_|TENCENT|HUAWEI)/.test(name)) delete env[name];
   Object.assign(env, extra);
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/server.ts'], { cwd: new URL('../..', import.meta.url).pathname, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -70,6 +71,14 @@ describe('the local token service', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ provider: 'tencent', prefix: 'users/cos-user/', bucket: 'stsgate-local-1250000000', region: 'ap-guangzhou' });
     expect(output).toMatch(/Tencent STS: emulator on http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('serves the Huawei function at /huawei with FunctionGraph APIG events (base64 bodies)', async () => {
+    const jwt = await (await fetch(`${url}/dev/token?sub=obs-user`)).text();
+    const res = await fetch(`${url}/huawei`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` }, body: '{"actions":["put"]}' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ provider: 'huawei', prefix: 'users/obs-user/', bucket: 'stsgate-local', region: 'cn-north-4', actions: ['put'] });
+    expect(output).toMatch(/Huawei IAM: emulator on http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it('answers a browser preflight and refuses a missing token', async () => {
@@ -134,6 +143,35 @@ describe('the local token service in real mode', () => {
     } finally {
       await stop(real);
       await sts.close();
+    }
+  });
+});
+
+describe('the Huawei function of the local token service in real mode', () => {
+  it('signs IAM securitytokens with HUAWEICLOUD_SDK_* keys (no agency token off the platform), labelled REAL', async () => {
+    const keys = { ak: 'HSTREALMODEKEY0001', sk: 'real-mode-huawei-secret', token: 'real-mode-huawei-security-token' };
+    const iam = await startHuaweiIamEmulator({ tokens: [], callers: { [keys.ak]: { secretKey: keys.sk, securityToken: keys.token } } });
+    let real: Started | undefined;
+    try {
+      real = await startService({
+        HUAWEICLOUD_SDK_AK: keys.ak,
+        HUAWEICLOUD_SDK_SK: keys.sk,
+        HUAWEICLOUD_SDK_SECURITY_TOKEN: keys.token,
+        HUAWEI_IAM_ENDPOINT: iam.url,
+        TOKEN_BUCKET: 'real-obs-bucket',
+        TOKEN_REGION: 'cn-east-3',
+      });
+      expect(real.output()).toContain('Huawei IAM: REAL');
+      const jwt = await (await fetch(`${real.url}/dev/token?sub=realobs`)).text();
+      const res = await fetch(`${real.url}/huawei`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ provider: 'huawei', bucket: 'real-obs-bucket', region: 'cn-east-3', prefix: 'users/realobs/' });
+      expect(iam.calls).toHaveLength(1);
+      expect(iam.calls[0]).toMatchObject({ auth: 'aksk', callerAccessKey: keys.ak, securityToken: keys.token });
+      expect(real.output()).not.toContain(keys.sk);
+    } finally {
+      await stop(real);
+      await iam.close();
     }
   });
 });

@@ -9,9 +9,11 @@ process.stdin.on('data', (chunk) => (input += chunk));
 process.stdin.on('end', async () => {
   const handler = require(bundle)[exportName];
   const results = [];
-  for (const { event, context, base64Event } of JSON.parse(input)) {
+  for (const { event, context, base64Event, getters } of JSON.parse(input)) {
     const payload = base64Event ? Buffer.from(base64Event, 'base64') : event;
-    results.push(await handler(payload, context));
+    // FunctionGraph's context is an object of methods, which JSON cannot carry: rebuild it from values.
+    const ctx = getters ? Object.fromEntries(Object.entries(getters).map(([name, value]) => [name, () => value])) : context;
+    results.push(await handler(payload, ctx));
   }
   process.stdout.write(`RESULT ${JSON.stringify({ node: process.version, results })}\n`);
 });

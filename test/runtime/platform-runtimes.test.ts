@@ -1,10 +1,12 @@
 /**
  * Each bundle under the Node version of its platform, loading and serving a request end to end:
- * Tencent SCF on Node 18.15 (whose WebCrypto global is behind a flag), Aliyun FC3 on Node 20.
+ * Tencent SCF on Node 18.15 (whose WebCrypto global is behind a flag), Huawei FunctionGraph on Node
+ * 20.15, Aliyun FC3 on Node 20.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AliyunFixture, fc3Event, startAliyunFixture } from '../helpers/aliyun-fixture.js';
 import { bearer } from '../helpers/attack-cases.js';
+import { apigEvent, type HuaweiFixture, startHuaweiFixture } from '../helpers/huawei-fixture.js';
 import { functionUrlEvent, type TencentFixture, startTencentFixture } from '../helpers/tencent-fixture.js';
 import { platformNode } from './platform-node.js';
 import { runBundle } from './run-bundle.js';
@@ -13,15 +15,28 @@ const dist = (name: string) => new URL(`../../dist/${name}/index.js`, import.met
 
 let tencentFx: TencentFixture;
 let aliyunFx: AliyunFixture;
+let huaweiFx: HuaweiFixture;
 
 beforeAll(async () => {
   tencentFx = await startTencentFixture();
   aliyunFx = await startAliyunFixture();
+  huaweiFx = await startHuaweiFixture();
 }, 120_000);
 
 afterAll(async () => {
   await tencentFx.close();
   await aliyunFx.close();
+  await huaweiFx.close();
+});
+
+/** The values a FunctionGraph context with an agency returns, for the driver to turn back into getters. */
+const agencyGetters = (fx: HuaweiFixture) => ({
+  getRequestID: 'req-node2015',
+  getRemainingTimeInMilliSeconds: 10_000,
+  getToken: fx.agency.token,
+  getSecurityAccessKey: fx.agency.accessKeyId,
+  getSecuritySecretKey: fx.agency.secretKey,
+  getSecurityToken: fx.agency.securityToken,
 });
 
 describe('platform runtimes', () => {
@@ -44,4 +59,20 @@ describe('platform runtimes', () => {
     expect(run.results[0]?.statusCode).toBe(200);
     expect(JSON.parse(run.results[0]?.body ?? '{}')).toMatchObject({ provider: 'aliyun', prefix: 'users/node20/' });
   }, 60_000);
+
+  it.each([
+    ['IAM securitytokens', 'env', 'iam'],
+    ['STS AssumeAgency', 'agencyEnv', 'sts'],
+  ] as const)('Huawei bundle on Node 20.15 (FunctionGraph Node.js20.15) issues keys through %s from a base64 APIG event', async (_path, envName, service) => {
+    const run = await runBundle(platformNode('20.15.0'), dist('huawei'), 'handler', huaweiFx[envName], [
+      { event: apigEvent({ headers: bearer(await huaweiFx.idp.mint({ sub: 'node2015' })), body: '{"actions":["put"]}' }), getters: agencyGetters(huaweiFx) },
+      { event: apigEvent({ headers: bearer('not.a.jwt') }), getters: agencyGetters(huaweiFx) },
+    ]);
+    expect(run.node).toBe('v20.15.0');
+    expect(run.results[0]?.statusCode).toBe(200);
+    expect(run.results[0]?.isBase64Encoded).toBe(false);
+    expect(JSON.parse(run.results[0]?.body ?? '{}')).toMatchObject({ provider: 'huawei', prefix: 'users/node2015/', actions: ['put'] });
+    expect(run.results[1]?.statusCode).toBe(401);
+    expect(huaweiFx[service].requestCount()).toBeGreaterThan(0);
+  }, 120_000);
 });

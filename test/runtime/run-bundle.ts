@@ -16,7 +16,7 @@ export function runBundle(
   bundle: string,
   exportName: string,
   env: Record<string, string>,
-  invocations: { event?: unknown; base64Event?: string; context: unknown }[],
+  invocations: { event?: unknown; base64Event?: string; context?: unknown; getters?: Record<string, string | number> }[],
 ): Promise<BundleRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(nodeBinary, [DRIVER, bundle, exportName], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });

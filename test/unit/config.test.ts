@@ -148,3 +148,11 @@ describe('Aliyun configuration', () => {
     ).toEqual(['ALIYUN_STS_ENDPOINT']);
   });
 });
+
+describe('an unexpanded deploy placeholder', () => {
+  it('is refused at cold start, naming each variable, instead of being taken as a value', () => {
+    expect(
+      problemVariables(() => loadJwtConfig({ JWT_SECRET: 's'.repeat(40), JWT_ISSUER: '${env(JWT_ISSUER)}', JWT_AUDIENCE: '${env.JWT_AUDIENCE}' })),
+    ).toEqual(['JWT_ISSUER', 'JWT_AUDIENCE']);
+  });
+});

@@ -1,0 +1,11 @@
+/**
+ * Huawei Cloud FunctionGraph entry point (`index.handler`), behind an APIG trigger. Configuration is
+ * validated once per instance, at cold start.
+ *
+ * @module
+ */
+import { huawei } from '../../lib/clouds/huawei.js';
+import { createTokenFunction } from '../../lib/token-function.js';
+import { createFunctionGraphHandler } from './handler.js';
+
+export const handler = createFunctionGraphHandler(createTokenFunction(huawei));
