@@ -12,10 +12,22 @@
  * exercised too, and `injectFault` simulates the failures that validation cannot produce (throttling, outages, hangs,
  * broken bodies).
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { EmulatorServer, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
-import type { IncomingRequest } from './shared/emulator-server.js';
+import { EmulatorServer, listening, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
+import type { EmulatorHandle, IncomingRequest, TransportFault } from './shared/emulator-server.js';
+import { isPlainObject } from './shared/json-body.js';
+import { isStringOrStringList, parsePolicyDocument, statementListProblem } from './shared/policy-document.js';
+import {
+  canonicalRequest,
+  constantTimeEqual,
+  parseAuthorizationFields,
+  rfc3986Encode,
+  sha256Hex,
+  signedHeaderListProblem,
+  splitTarget,
+} from './shared/signing.js';
+import type { CanonicalizationRules, CanonicalRequestInput } from './shared/signing.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Public API
@@ -49,29 +61,17 @@ export interface RecordedAssumeRole {
   issued: { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };
 }
 
-export type AliyunStsFault =
-  | { kind: 'error'; status: number; code: string; message?: string }
-  | { kind: 'hang' }
-  | { kind: 'raw'; status: number; body: string; contentType?: string }
-  | { kind: 'delay'; ms: number };
+export type AliyunStsFault = { kind: 'error'; status: number; code: string; message?: string } | TransportFault;
 
-export interface AliyunStsEmulator {
-  readonly url: string;
-  readonly host: string;
-  readonly calls: RecordedAssumeRole[];
-  readonly rejections: { code: string; status: number }[];
-  requestCount(): number;
-  /** Faults applied to the next requests, in order (each consumed once); `persistent` applies to all until cleared. */
-  injectFault(fault: AliyunStsFault, opts?: { persistent?: boolean }): void;
-  clearFaults(): void;
-  reset(): void;
-  close(): Promise<void>;
+export interface AliyunStsRejection {
+  code: string;
+  status: number;
 }
 
+export type AliyunStsEmulator = EmulatorHandle<RecordedAssumeRole, AliyunStsFault, AliyunStsRejection>;
+
 export async function startAliyunStsEmulator(options: AliyunStsEmulatorOptions): Promise<AliyunStsEmulator> {
-  const emulator = new StsEmulatorServer(resolveConfig(options));
-  await emulator.listen(options.port ?? 0);
-  return emulator;
+  return listening(new StsEmulatorServer(resolveConfig(options)), options.port);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -80,20 +80,10 @@ export async function startAliyunStsEmulator(options: AliyunStsEmulatorOptions):
 
 const SIGNATURE_ALGORITHM = 'ACS3-HMAC-SHA256';
 
-/** RFC 3986 percent-encoding over UTF-8 bytes: only `A-Z a-z 0-9 - _ . ~` stay literal, hex digits are uppercase. */
-export function percentEncode(value: string): string {
-  let encoded = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    encoded += isUnreserved(byte) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return encoded;
-}
+/** RFC 3986 percent-encoding over UTF-8 bytes, as the V3 signature defines it (`A-Z a-z 0-9 - _ . ~` stay literal). */
+export const percentEncode = rfc3986Encode;
 
-function isUnreserved(byte: number): boolean {
-  const isAlpha = (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
-  const isDigit = byte >= 0x30 && byte <= 0x39;
-  return isAlpha || isDigit || byte === 0x2d || byte === 0x2e || byte === 0x5f || byte === 0x7e;
-}
+export { sha256Hex };
 
 /**
  * Decodes a raw query string (without `?`) into name/value pairs, in the order received. A pair without `=` has an
@@ -136,41 +126,22 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
-export interface CanonicalRequestInput {
-  method: string;
-  /** Request target exactly as received, e.g. `/?RoleArn=acs%3Aram...`. */
-  url: string;
-  /** Received headers by lowercase name. */
-  headers: Readonly<Record<string, string | undefined>>;
-  /** Lowercase names from the Authorization header's SignedHeaders, in the order given there. */
-  signedHeaders: readonly string[];
-  /** The request's `x-acs-content-sha256`. */
-  hashedPayload: string;
-}
+export type { CanonicalRequestInput };
 
-/** Throws if a signed header is absent or the query is malformed: callers must check both beforehand. */
+/** The method upper-cased, the path as sent, the query re-encoded and sorted, header values trimmed. */
+const ACS3_CANONICALIZATION: CanonicalizationRules = {
+  method: (method) => method.toUpperCase(),
+  uri: (path) => path,
+  query: canonicalQueryString,
+  headerValue: (value) => value.trim(),
+};
+
+/**
+ * `hashedPayload` is the request's `x-acs-content-sha256`. Throws if a signed header is absent or the query is
+ * malformed: callers must check both beforehand.
+ */
 export function canonicalRequestFor(input: CanonicalRequestInput): string {
-  const { path, query } = splitTarget(input.url);
-  const canonicalHeaders = input.signedHeaders.map((name) => `${name}:${signedHeaderValue(input.headers, name)}\n`);
-  return [
-    input.method.toUpperCase(),
-    path,
-    canonicalQueryString(query),
-    canonicalHeaders.join(''),
-    input.signedHeaders.join(';'),
-    input.hashedPayload,
-  ].join('\n');
-}
-
-function signedHeaderValue(headers: Readonly<Record<string, string | undefined>>, name: string): string {
-  const value = headers[name];
-  if (value === undefined) throw new Error(`signed header ${name} is absent`);
-  return value.trim();
-}
-
-function splitTarget(url: string): { path: string; query: string } {
-  const mark = url.indexOf('?');
-  return mark === -1 ? { path: url, query: '' } : { path: url.slice(0, mark), query: url.slice(mark + 1) };
+  return canonicalRequest(input, ACS3_CANONICALIZATION);
 }
 
 export function stringToSignFor(canonicalRequest: string): string {
@@ -182,20 +153,18 @@ export function signatureFor(accessKeySecret: string, stringToSign: string): str
   return createHmac('sha256', accessKeySecret).update(stringToSign, 'utf8').digest('hex');
 }
 
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 export type ParsedAuthorization =
   | { ok: true; accessKeyId: string; signedHeaders: string[]; signature: string }
   | { ok: false; reason: string };
+
+const AUTHORIZATION_FIELDS = ['Credential', 'SignedHeaders', 'Signature'];
 
 /** Parses `ACS3-HMAC-SHA256 Credential=<AK>,SignedHeaders=<a;b>,Signature=<hex>` (optional spaces after commas). */
 export function parseAcs3Authorization(value: string): ParsedAuthorization {
   const space = value.indexOf(' ');
   const algorithm = space === -1 ? value : value.slice(0, space);
   if (algorithm !== SIGNATURE_ALGORITHM) return { ok: false, reason: `unsupported algorithm "${algorithm}"` };
-  const fields = parseAuthorizationFields(value.slice(space + 1));
+  const fields = parseAuthorizationFields(value.slice(space + 1), AUTHORIZATION_FIELDS);
   if (typeof fields === 'string') return { ok: false, reason: fields };
   const { Credential: accessKeyId, SignedHeaders: signedList, Signature: signature } = fields;
   if (!accessKeyId || !signedList || !signature) {
@@ -204,30 +173,6 @@ export function parseAcs3Authorization(value: string): ParsedAuthorization {
   const signedHeaders = signedList.split(';');
   const problem = signedHeaderListProblem(signedHeaders);
   return problem ? { ok: false, reason: problem } : { ok: true, accessKeyId, signedHeaders, signature };
-}
-
-function parseAuthorizationFields(text: string): Record<string, string> | string {
-  const fields: Record<string, string> = {};
-  for (const part of text.split(',')) {
-    const equals = part.indexOf('=');
-    const key = part.slice(0, equals).trim();
-    if (equals === -1 || !['Credential', 'SignedHeaders', 'Signature'].includes(key)) {
-      return `unexpected Authorization element "${part.trim()}"`;
-    }
-    if (key in fields) return `duplicate Authorization element ${key}`;
-    fields[key] = part.slice(equals + 1).trim();
-  }
-  return fields;
-}
-
-/** Canonical headers are defined as sorted lowercase names; a list of any other shape was not built per the spec. */
-function signedHeaderListProblem(names: readonly string[]): string | undefined {
-  for (const [index, name] of names.entries()) {
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return `SignedHeaders entry "${name}" is not a lowercase header name`;
-    const previous = names[index - 1];
-    if (previous !== undefined && previous >= name) return 'SignedHeaders must be sorted and without duplicates';
-  }
-  return undefined;
 }
 
 export interface SignedRequest {
@@ -265,11 +210,6 @@ export function verifyAcs3Signature(request: SignedRequest, accessKeySecret: str
   return constantTimeEqual(signatureFor(accessKeySecret, stringToSign), authorization.signature)
     ? { ok: true, accessKeyId: authorization.accessKeyId }
     : { ok: false, reason: 'signature mismatch', canonicalRequest, stringToSign };
-}
-
-/** Hashing first gives equal-length inputs, so neither content nor length of the secret-derived value leaks. */
-function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -572,21 +512,10 @@ function validatePolicy(value: string | undefined): string | undefined {
 
 /** The subset of RAM policy grammar a session policy needs; returns what is wrong, or undefined. */
 export function policyGrammarProblem(text: string): string | undefined {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return 'not JSON';
-  }
-  if (!isPlainObject(document)) return 'not a JSON object';
+  const document = parsePolicyDocument(text);
+  if (typeof document === 'string') return document;
   if (document['Version'] !== '1') return 'Version must be "1"';
-  const statements = document['Statement'];
-  if (!Array.isArray(statements) || statements.length === 0) return 'Statement must be a non-empty array';
-  for (const [index, statement] of statements.entries()) {
-    const problem = statementProblem(statement);
-    if (problem !== undefined) return `Statement[${index}]: ${problem}`;
-  }
-  return undefined;
+  return statementListProblem(document, 'Statement', statementProblem);
 }
 
 function statementProblem(statement: unknown): string | undefined {
@@ -597,15 +526,6 @@ function statementProblem(statement: unknown): string | undefined {
   const condition = statement['Condition'];
   if (condition !== undefined && !isPlainObject(condition)) return 'Condition must be an object';
   return undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringOrStringList(value: unknown): boolean {
-  if (typeof value === 'string') return value !== '';
-  return Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item !== '');
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -697,9 +617,7 @@ function resolveConfig(options: AliyunStsEmulatorOptions): EmulatorConfig {
 
 type ErrorFault = Extract<AliyunStsFault, { kind: 'error' }>;
 
-class StsEmulatorServer extends EmulatorServer<ErrorFault> implements AliyunStsEmulator {
-  readonly calls: RecordedAssumeRole[] = [];
-  readonly rejections: { code: string; status: number }[] = [];
+class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedAssumeRole, AliyunStsRejection> {
   private readonly nonces: NonceLedger;
 
   constructor(private readonly config: EmulatorConfig) {
@@ -709,9 +627,6 @@ class StsEmulatorServer extends EmulatorServer<ErrorFault> implements AliyunStsE
 
   override reset(): void {
     super.reset();
-    // Emptied in place so that references a test already holds see the reset.
-    this.calls.length = 0;
-    this.rejections.length = 0;
     this.nonces.clear();
   }
 

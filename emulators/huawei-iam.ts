@@ -29,34 +29,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { EmulatorServer, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
-import type { IncomingRequest, TransportFault } from './shared/emulator-server.js';
-import {
-  APIG_ALLOWED_SKEW_SECONDS,
-  APIG_AUTH_ERROR_CODE,
-  APIG_AUTH_ERROR_PREFIX,
-  APIG_NOT_FOUND_CODE,
-  authenticateSdkHmacRequest,
-  constantTimeEqual,
-} from './huawei/sdk-hmac-verify.js';
-import type { HuaweiAkSkCaller } from './huawei/sdk-hmac-verify.js';
+import { listening, randomAlphanumeric } from './shared/emulator-server.js';
+import type { IncomingRequest } from './shared/emulator-server.js';
+import { isJsonMediaType, isPlainObject, parseJsonObject } from './shared/json-body.js';
+import { constantTimeEqual } from './shared/signing.js';
+import { APIG_STANDARD_MESSAGES, ApigEmulatorServer, authenticateAkSk, gatewayAuthFailure, refuse, resolveGatewayConfig } from './huawei/apig-server.js';
+import type { GatewayConfig, GatewayOptions, HuaweiEmulatorHandle } from './huawei/apig-server.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------------------------------------------------
 
 export type { HuaweiAkSkCaller } from './huawei/sdk-hmac-verify.js';
+export type { HuaweiFault, HuaweiRejection } from './huawei/apig-server.js';
 
-export interface HuaweiIamEmulatorOptions {
+/** `callers`, `allowedSkewSeconds` and `now` are the gateway's (AK/SK authentication). */
+export interface HuaweiIamEmulatorOptions extends GatewayOptions {
   /** Accepted X-Auth-Token values. Read on every request, so tokens may be added or removed while the emulator runs. */
   tokens: string[];
-  /** AK -> caller for SDK-HMAC-SHA256 requests. Read on every request. */
-  callers?: Record<string, HuaweiAkSkCaller>;
   port?: number;
-  /** Accepted distance between X-Sdk-Date and the emulator clock, default 900 (APIG's 15 minutes). */
-  allowedSkewSeconds?: number;
-  /** Millisecond clock, default Date.now. */
-  now?: () => number;
 }
 
 export interface RecordedSecurityTokenCall {
@@ -75,42 +66,15 @@ export interface RecordedSecurityTokenCall {
   issued: { access: string; secret: string; securitytoken: string; expiresAt: string };
 }
 
-/** `error` answers with the cloud's error body: IAM's `{error_msg, error_code}`, plus `request_id` for APIGW codes. */
-export type HuaweiFault = { kind: 'error'; status: number; code: string; message?: string } | TransportFault;
-
-export interface HuaweiIamEmulator {
-  readonly url: string;
-  readonly host: string;
-  readonly calls: RecordedSecurityTokenCall[];
-  readonly rejections: { status: number; code: string }[];
-  requestCount(): number;
-  /** Faults applied to the next requests, in order (each consumed once); `persistent` applies to all until cleared. */
-  injectFault(fault: HuaweiFault, opts?: { persistent?: boolean }): void;
-  clearFaults(): void;
-  reset(): void;
-  close(): Promise<void>;
-}
+export type HuaweiIamEmulator = HuaweiEmulatorHandle<RecordedSecurityTokenCall>;
 
 export async function startHuaweiIamEmulator(options: HuaweiIamEmulatorOptions): Promise<HuaweiIamEmulator> {
-  const emulator = new IamEmulatorServer(resolveConfig(options));
-  await emulator.listen(options.port ?? 0);
-  return emulator;
+  return listening(new IamEmulatorServer(resolveConfig(options)), options.port);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------------------------------
-
-/** A refusal; thrown by the checks below to stop at the first failing one. */
-class IamRejection extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** IAM's messages for the codes used here, as the IAM API reference words them. */
 const STANDARD_MESSAGES: Record<string, string> = {
@@ -119,67 +83,41 @@ const STANDARD_MESSAGES: Record<string, string> = {
   'IAM.0003': "Policy doesn't allow %(actions)s to be performed.",
   'IAM.0006': 'An unexpected error prevented the server from fulfilling your request.',
   'IAM.0011': 'Request body is invalid.',
-  [APIG_AUTH_ERROR_CODE]: `${APIG_AUTH_ERROR_PREFIX.trim()}`,
-  [APIG_NOT_FOUND_CODE]: 'The API does not exist or has not been published in the environment.',
+  ...APIG_STANDARD_MESSAGES,
 };
 
 function standardMessage(code: string): string {
   return STANDARD_MESSAGES[code] ?? `The request failed with error ${code}.`;
 }
 
-function fail(status: number, code: string, message: string): never {
-  throw new IamRejection(status, code, message);
-}
-
 function invalidBody(detail: string): never {
-  return fail(400, 'IAM.0011', `${standardMessage('IAM.0011')} (${detail})`);
+  return refuse(400, 'IAM.0011', `${standardMessage('IAM.0011')} (${detail})`);
 }
 
 function missing(key: string): never {
-  return fail(400, 'IAM.0072', `'${key}' is a required property.`);
+  return refuse(400, 'IAM.0072', `'${key}' is a required property.`);
 }
 
 /** IAM.0073's wording; the value is quoted as JSON and shortened, the detail says what rule it broke. */
 function invalidField(key: string, value: unknown, detail: string): never {
   const shown = JSON.stringify(value) ?? String(value);
   const quoted = shown.length > 120 ? `${shown.slice(0, 117)}...` : shown;
-  return fail(400, 'IAM.0073', `Invalid input for field '${key}'. The value is '${quoted}'. (${detail})`);
-}
-
-function gatewayAuthFailure(detail: string): never {
-  return fail(401, APIG_AUTH_ERROR_CODE, `${APIG_AUTH_ERROR_PREFIX}${detail}`);
-}
-
-const requestId = (): string => randomBytes(16).toString('hex');
-
-/** APIG's errors carry the request id in the body; IAM's own do not. */
-function errorBody(code: string, message: string, id: string): Record<string, string> {
-  return code.startsWith('APIGW.') ? { error_msg: message, error_code: code, request_id: id } : { error_msg: message, error_code: code };
+  return refuse(400, 'IAM.0073', `Invalid input for field '${key}'. The value is '${quoted}'. (${detail})`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Routing and authentication
+// Authentication (routing, and the AK/SK check, are the gateway's: ./huawei/apig-server.ts)
 // ---------------------------------------------------------------------------------------------------------------------
 
 const API_PATH = '/v3.0/OS-CREDENTIAL/securitytokens';
 
-interface EmulatorConfig {
+interface EmulatorConfig extends GatewayConfig {
   tokens: string[];
-  callers: Record<string, HuaweiAkSkCaller>;
-  allowedSkewSeconds: number;
-  now: () => number;
 }
 
 type Authenticated =
   | { auth: 'token'; authToken: string }
   | { auth: 'aksk'; callerAccessKey: string; securityToken: string | undefined };
-
-function checkRoute(request: IncomingRequest): void {
-  const mark = request.url.indexOf('?');
-  const path = mark === -1 ? request.url : request.url.slice(0, mark);
-  if (path !== API_PATH) fail(404, APIG_NOT_FOUND_CODE, `${standardMessage(APIG_NOT_FOUND_CODE)} (${request.method} ${path})`);
-  if (request.method !== 'POST') fail(404, APIG_NOT_FOUND_CODE, `The API does not exist. (${request.method} ${path}; only POST is published)`);
-}
 
 function authenticate(request: IncomingRequest, config: EmulatorConfig): Authenticated {
   const authToken = request.headers['x-auth-token'];
@@ -193,11 +131,10 @@ function authenticate(request: IncomingRequest, config: EmulatorConfig): Authent
     return { auth: 'token', authToken };
   }
   if (authorization !== undefined) {
-    const result = authenticateSdkHmacRequest(request, { callers: config.callers, nowMs: config.now(), allowedSkewSeconds: config.allowedSkewSeconds });
-    if (!result.ok) return gatewayAuthFailure(result.detail);
-    return { auth: 'aksk', callerAccessKey: result.accessKey, securityToken: result.securityToken };
+    const { accessKey, securityToken } = authenticateAkSk(request, config);
+    return { auth: 'aksk', callerAccessKey: accessKey, securityToken };
   }
-  return fail(
+  return refuse(
     401,
     'IAM.0001',
     `${standardMessage('IAM.0001')} (send X-Auth-Token or an SDK-HMAC-SHA256 Authorization; the deprecated auth.identity.token.id is not accepted by this emulator)`,
@@ -207,8 +144,7 @@ function authenticate(request: IncomingRequest, config: EmulatorConfig): Authent
 /** "该字段填为application/json;charset=utf8": the media type must be JSON; parameters such as charset may follow. */
 function checkContentType(request: IncomingRequest): void {
   const contentType = request.headers['content-type'];
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json') invalidBody(`Content-Type ${contentType ?? 'absent'}: expected application/json;charset=utf8`);
+  if (!isJsonMediaType(contentType)) invalidBody(`Content-Type ${contentType ?? 'absent'}: expected application/json;charset=utf8`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -223,21 +159,6 @@ interface SecurityTokenInput {
   durationSeconds: number;
   policy: Record<string, unknown> | undefined;
   policyText: string | undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseBody(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return invalidBody('the body is not valid JSON');
-  }
-  if (!isPlainObject(parsed)) invalidBody('the body must be a JSON object');
-  return parsed;
 }
 
 /** Unknown fields are refused: they are client mistakes (a misspelt or misplaced field is silently ignored otherwise). */
@@ -437,83 +358,38 @@ export function microsecondTimestamp(ms: number): string {
 // HTTP server
 // ---------------------------------------------------------------------------------------------------------------------
 
-const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
-
 function resolveConfig(options: HuaweiIamEmulatorOptions): EmulatorConfig {
-  // The credential ceiling plays the role of the limit's session maximum; only the skew is configurable.
-  const { allowedSkewSeconds } = resolveLimits(
-    { allowedSkewSeconds: options.allowedSkewSeconds },
-    {
-      maxSessionDuration: MAX_DURATION_SECONDS,
-      maxSessionRange: { min: MIN_DURATION_SECONDS, max: MAX_DURATION_SECONDS },
-      allowedSkewSeconds: APIG_ALLOWED_SKEW_SECONDS,
-    },
-  );
-  return { tokens: options.tokens, callers: options.callers ?? {}, allowedSkewSeconds, now: options.now ?? Date.now };
+  return { ...resolveGatewayConfig(options), tokens: options.tokens };
 }
 
-type ErrorFault = Extract<HuaweiFault, { kind: 'error' }>;
-
-class IamEmulatorServer extends EmulatorServer<ErrorFault> implements HuaweiIamEmulator {
-  readonly calls: RecordedSecurityTokenCall[] = [];
-  readonly rejections: { status: number; code: string }[] = [];
-
+class IamEmulatorServer extends ApigEmulatorServer<RecordedSecurityTokenCall> {
   constructor(private readonly config: EmulatorConfig) {
-    super(JSON_CONTENT_TYPE);
+    super({ path: API_PATH, internalErrorCode: 'IAM.0006', standardMessage });
   }
 
-  override reset(): void {
-    super.reset();
-    // Emptied in place so that references a test already holds see the reset.
-    this.calls.length = 0;
-    this.rejections.length = 0;
+  protected serve(request: IncomingRequest, res: ServerResponse): void {
+    const caller = authenticate(request, this.config);
+    checkContentType(request);
+    const input = validateSecurityTokenRequest(parseJsonObject(request.body, (problem) => invalidBody(`the body ${problem}`)));
+    const issued = issueCredentials(input.durationSeconds, this.config.now());
+    this.calls.push({
+      ...(caller.auth === 'token'
+        ? { auth: 'token' as const, authToken: caller.authToken }
+        : {
+            auth: 'aksk' as const,
+            callerAccessKey: caller.callerAccessKey,
+            ...(caller.securityToken !== undefined && { securityToken: caller.securityToken }),
+          }),
+      durationSeconds: input.durationSeconds,
+      ...(input.policy !== undefined && { policy: input.policy, policyText: input.policyText }),
+      issued,
+    });
+    const { access, secret, securitytoken, expiresAt } = issued;
+    this.sendJson(res, 201, { credential: { access, expires_at: expiresAt, secret, securitytoken } });
   }
 
-  protected answer(request: IncomingRequest, res: ServerResponse): void {
-    try {
-      checkRoute(request);
-      const caller = authenticate(request, this.config);
-      checkContentType(request);
-      const input = validateSecurityTokenRequest(parseBody(request.body));
-      const issued = issueCredentials(input.durationSeconds, this.config.now());
-      this.calls.push({
-        ...(caller.auth === 'token'
-          ? { auth: 'token' as const, authToken: caller.authToken }
-          : {
-              auth: 'aksk' as const,
-              callerAccessKey: caller.callerAccessKey,
-              ...(caller.securityToken !== undefined && { securityToken: caller.securityToken }),
-            }),
-        durationSeconds: input.durationSeconds,
-        ...(input.policy !== undefined && { policy: input.policy, policyText: input.policyText }),
-        issued,
-      });
-      const { access, secret, securitytoken, expiresAt } = issued;
-      this.sendJson(res, 201, { credential: { access, expires_at: expiresAt, secret, securitytoken } });
-    } catch (error) {
-      if (!(error instanceof IamRejection)) throw error;
-      this.rejections.push({ status: error.status, code: error.code });
-      this.sendError(res, error.status, error.code, error.message);
-    }
-  }
-
-  protected answerErrorFault(fault: ErrorFault, res: ServerResponse): void {
-    this.sendError(res, fault.status, fault.code, fault.message ?? standardMessage(fault.code));
-  }
-
-  protected answerInternalError(error: unknown, res: ServerResponse): void {
-    this.sendError(res, 500, 'IAM.0006', `${standardMessage('IAM.0006')} (${String(error)})`);
-  }
-
-  /** Every answer carries the gateway's X-Request-Id; APIG's error bodies repeat it. */
-  private sendError(res: ServerResponse, status: number, code: string, message: string): void {
-    const id = requestId();
-    res.setHeader('x-request-id', id);
-    super.sendJson(res, status, errorBody(code, message, id));
-  }
-
-  protected override sendJson(res: ServerResponse, status: number, body: object): void {
-    if (!res.hasHeader('x-request-id')) res.setHeader('x-request-id', requestId());
-    super.sendJson(res, status, body);
+  /** APIG's errors carry the request id in the body; IAM's own do not. */
+  protected errorBody(_status: number, code: string, message: string, id: string): Record<string, string> {
+    return code.startsWith('APIGW.') ? { error_msg: message, error_code: code, request_id: id } : { error_msg: message, error_code: code };
   }
 }

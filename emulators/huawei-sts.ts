@@ -25,16 +25,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { EmulatorServer, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
+import { listening, randomAlphanumeric, resolveMaxSessionDuration } from './shared/emulator-server.js';
 import type { IncomingRequest } from './shared/emulator-server.js';
-import type { HuaweiFault } from './huawei-iam.js';
-import {
-  APIG_ALLOWED_SKEW_SECONDS,
-  APIG_AUTH_ERROR_CODE,
-  APIG_AUTH_ERROR_PREFIX,
-  APIG_NOT_FOUND_CODE,
-  authenticateSdkHmacRequest,
-} from './huawei/sdk-hmac-verify.js';
+import { isJsonMediaType, isPlainObject, parseJsonObject } from './shared/json-body.js';
+import { parsePolicyDocument, statementListProblem } from './shared/policy-document.js';
+import { APIG_STANDARD_MESSAGES, ApigEmulatorServer, authenticateAkSk, gatewayAuthFailure, refuse, resolveGatewayConfig } from './huawei/apig-server.js';
+import type { GatewayConfig, GatewayOptions, HuaweiEmulatorHandle } from './huawei/apig-server.js';
 import type { HuaweiAkSkCaller } from './huawei/sdk-hmac-verify.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -42,14 +38,15 @@ import type { HuaweiAkSkCaller } from './huawei/sdk-hmac-verify.js';
 // ---------------------------------------------------------------------------------------------------------------------
 
 export type { HuaweiAkSkCaller } from './huawei/sdk-hmac-verify.js';
-export type { HuaweiFault } from './huawei-iam.js';
+export type { HuaweiFault, HuaweiRejection } from './huawei/apig-server.js';
 
 export interface HuaweiAgency {
   /** The agency's maximum session duration in seconds (3600..43200, IAM5's range), default 3600. */
   maxSessionDuration?: number;
 }
 
-export interface HuaweiStsEmulatorOptions {
+/** `allowedSkewSeconds` and `now` are the gateway's (AK/SK authentication). */
+export interface HuaweiStsEmulatorOptions extends GatewayOptions {
   /** AK -> caller. Read on every request, so callers may be added or removed while the emulator runs. */
   callers: Record<string, HuaweiAkSkCaller>;
   /**
@@ -58,10 +55,6 @@ export interface HuaweiStsEmulatorOptions {
    */
   agencies: Record<string, HuaweiAgency>;
   port?: number;
-  /** Accepted distance between X-Sdk-Date and the emulator clock, default 900 (APIG's 15 minutes). */
-  allowedSkewSeconds?: number;
-  /** Millisecond clock, default Date.now. */
-  now?: () => number;
 }
 
 export interface RecordedAssumeAgency {
@@ -76,23 +69,10 @@ export interface RecordedAssumeAgency {
   issued: { accessKeyId: string; secretAccessKey: string; securityToken: string; expiration: string };
 }
 
-export interface HuaweiStsEmulator {
-  readonly url: string;
-  readonly host: string;
-  readonly calls: RecordedAssumeAgency[];
-  readonly rejections: { status: number; code: string }[];
-  requestCount(): number;
-  /** Faults applied to the next requests, in order (each consumed once); `persistent` applies to all until cleared. */
-  injectFault(fault: HuaweiFault, opts?: { persistent?: boolean }): void;
-  clearFaults(): void;
-  reset(): void;
-  close(): Promise<void>;
-}
+export type HuaweiStsEmulator = HuaweiEmulatorHandle<RecordedAssumeAgency>;
 
 export async function startHuaweiStsEmulator(options: HuaweiStsEmulatorOptions): Promise<HuaweiStsEmulator> {
-  const emulator = new StsEmulatorServer(resolveConfig(options));
-  await emulator.listen(options.port ?? 0);
-  return emulator;
+  return listening(new StsEmulatorServer(resolveConfig(options)), options.port);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -103,76 +83,46 @@ export const INVALID_PARAMETER = 'STS.InvalidParameter';
 export const MALFORMED_POLICY = 'PAP5.0011';
 export const ACCESS_DENIED = 'PAP5.0001';
 
-class StsRejection extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const STANDARD_MESSAGES: Record<string, string> = {
   [INVALID_PARAMETER]: 'invalid request parameter',
   [MALFORMED_POLICY]: 'malformed policy document',
   [ACCESS_DENIED]: 'access denied',
-  [APIG_AUTH_ERROR_CODE]: APIG_AUTH_ERROR_PREFIX.trim(),
-  [APIG_NOT_FOUND_CODE]: 'The API does not exist or has not been published in the environment.',
   'STS.InternalError': 'internal server error',
+  ...APIG_STANDARD_MESSAGES,
 };
 
 function standardMessage(code: string): string {
   return STANDARD_MESSAGES[code] ?? `request failed with error ${code}`;
 }
 
-function fail(status: number, code: string, message: string): never {
-  throw new StsRejection(status, code, message);
-}
-
 function invalid(detail: string): never {
-  return fail(400, INVALID_PARAMETER, `${standardMessage(INVALID_PARAMETER)}: ${detail}`);
+  return refuse(400, INVALID_PARAMETER, `${standardMessage(INVALID_PARAMETER)}: ${detail}`);
 }
 
 function malformedPolicy(detail: string): never {
-  return fail(400, MALFORMED_POLICY, `${standardMessage(MALFORMED_POLICY)}: ${detail}`);
+  return refuse(400, MALFORMED_POLICY, `${standardMessage(MALFORMED_POLICY)}: ${detail}`);
 }
 
-const requestId = (): string => randomBytes(16).toString('hex');
-
 // ---------------------------------------------------------------------------------------------------------------------
-// Routing and authentication
+// Authentication (routing, and the AK/SK check, are the gateway's: ./huawei/apig-server.ts)
 // ---------------------------------------------------------------------------------------------------------------------
 
 const API_PATH = '/v5/agencies/assume';
 
-interface EmulatorConfig {
-  callers: Record<string, HuaweiAkSkCaller>;
+interface EmulatorConfig extends GatewayConfig {
   agencies: Record<string, HuaweiAgency>;
-  allowedSkewSeconds: number;
-  now: () => number;
-}
-
-function checkRoute(request: IncomingRequest): void {
-  const mark = request.url.indexOf('?');
-  const path = mark === -1 ? request.url : request.url.slice(0, mark);
-  if (path !== API_PATH) fail(404, APIG_NOT_FOUND_CODE, `${standardMessage(APIG_NOT_FOUND_CODE)} (${request.method} ${path})`);
-  if (request.method !== 'POST') fail(404, APIG_NOT_FOUND_CODE, `The API does not exist. (${request.method} ${path}; only POST is published)`);
 }
 
 function authenticate(request: IncomingRequest, config: EmulatorConfig): { accessKey: string; securityToken: string | undefined } {
   if (request.headers['authorization'] === undefined && request.headers['x-auth-token'] !== undefined) {
-    fail(401, APIG_AUTH_ERROR_CODE, `${APIG_AUTH_ERROR_PREFIX}AssumeAgency takes AK/SK (SDK-HMAC-SHA256) authentication only, not X-Auth-Token`);
+    gatewayAuthFailure('AssumeAgency takes AK/SK (SDK-HMAC-SHA256) authentication only, not X-Auth-Token');
   }
-  const result = authenticateSdkHmacRequest(request, { callers: config.callers, nowMs: config.now(), allowedSkewSeconds: config.allowedSkewSeconds });
-  if (!result.ok) return fail(401, APIG_AUTH_ERROR_CODE, `${APIG_AUTH_ERROR_PREFIX}${result.detail}`);
-  return { accessKey: result.accessKey, securityToken: result.securityToken };
+  return authenticateAkSk(request, config);
 }
 
 function checkContentType(request: IncomingRequest): void {
   const contentType = request.headers['content-type'];
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json') invalid(`Content-Type ${contentType ?? 'absent'}: the body must be application/json`);
+  if (!isJsonMediaType(contentType)) invalid(`Content-Type ${contentType ?? 'absent'}: the body must be application/json`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -233,18 +183,8 @@ interface AssumeAgencyInput {
   sourceIdentity: string | undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function parseBody(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return invalid('the request body is not valid JSON');
-  }
-  if (!isPlainObject(parsed)) invalid('the request body must be a JSON object');
+  const parsed = parseJsonObject(body, (problem) => invalid(`the request body ${problem}`));
   const unknown = Object.keys(parsed).find((key) => !KNOWN_FIELDS.includes(key));
   if (unknown !== undefined) invalid(`unknown field ${unknown}`);
   return parsed;
@@ -285,7 +225,7 @@ function validateAgencyUrn(value: unknown): string {
 /** Denied rather than "not found", as STS does not tell a caller which agencies exist in another account. */
 function findAgency(agencies: Record<string, HuaweiAgency>, urn: string): { maxSessionDuration: number } {
   const agency = Object.hasOwn(agencies, urn) ? agencies[urn] : undefined;
-  if (!agency) fail(403, ACCESS_DENIED, `${standardMessage(ACCESS_DENIED)}: the caller may not assume ${urn} (sts:agencies:assume)`);
+  if (!agency) refuse(403, ACCESS_DENIED, `${standardMessage(ACCESS_DENIED)}: the caller may not assume ${urn} (sts:agencies:assume)`);
   return { maxSessionDuration: agencyMaxSession(agency, urn) };
 }
 
@@ -357,23 +297,12 @@ const V5_ACTION_PATTERN = /^(?:\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+:[A-Za-z0-9*?]+)
 
 /** The subset of the v5 identity-policy grammar a session policy needs; returns what is wrong, or undefined. */
 export function v5PolicyProblem(text: string): string | undefined {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return 'not JSON';
-  }
-  if (!isPlainObject(document)) return 'not a JSON object';
+  const document = parsePolicyDocument(text);
+  if (typeof document === 'string') return document;
   const unknown = Object.keys(document).find((key) => key !== 'Version' && key !== 'Statement');
   if (unknown !== undefined) return `unknown policy element ${unknown}`;
   if (document['Version'] !== '5.0') return 'Version must be "5.0"';
-  const statements = document['Statement'];
-  if (!Array.isArray(statements) || statements.length === 0) return 'Statement must be a non-empty array';
-  for (const [index, statement] of statements.entries()) {
-    const problem = v5StatementProblem(statement);
-    if (problem !== undefined) return `Statement[${index}]: ${problem}`;
-  }
-  return undefined;
+  return statementListProblem(document, 'Statement', v5StatementProblem);
 }
 
 function v5StatementProblem(statement: unknown): string | undefined {
@@ -430,96 +359,58 @@ function assumedAgency(input: AssumeAgencyInput): { urn: string; id: string } {
 // HTTP server
 // ---------------------------------------------------------------------------------------------------------------------
 
-const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
 const AGENCY_MAX_SESSION_RANGE = { min: 3600, max: 43200 } as const;
 const DEFAULT_AGENCY_MAX_SESSION = 3600;
 
 /** Throws RangeError for a URN or a maximum session duration that IAM would not accept. */
 function agencyMaxSession(agency: HuaweiAgency, urn: string): number {
   if (!AGENCY_URN_PATTERN.test(urn)) throw new RangeError(`agency URN ${urn} is not iam::<32 hex account id>:agency:<name>`);
-  return resolveLimits(
-    { maxSessionDuration: agency.maxSessionDuration },
-    { maxSessionDuration: DEFAULT_AGENCY_MAX_SESSION, maxSessionRange: AGENCY_MAX_SESSION_RANGE, allowedSkewSeconds: APIG_ALLOWED_SKEW_SECONDS },
-  ).maxSessionDuration;
+  return resolveMaxSessionDuration(agency.maxSessionDuration, {
+    maxSessionDuration: DEFAULT_AGENCY_MAX_SESSION,
+    maxSessionRange: AGENCY_MAX_SESSION_RANGE,
+  });
 }
 
 function resolveConfig(options: HuaweiStsEmulatorOptions): EmulatorConfig {
   for (const [urn, agency] of Object.entries(options.agencies)) agencyMaxSession(agency, urn);
-  const { allowedSkewSeconds } = resolveLimits(
-    { allowedSkewSeconds: options.allowedSkewSeconds },
-    { maxSessionDuration: DEFAULT_AGENCY_MAX_SESSION, maxSessionRange: AGENCY_MAX_SESSION_RANGE, allowedSkewSeconds: APIG_ALLOWED_SKEW_SECONDS },
-  );
-  return { callers: options.callers, agencies: options.agencies, allowedSkewSeconds, now: options.now ?? Date.now };
+  return { ...resolveGatewayConfig(options), agencies: options.agencies };
 }
 
-type ErrorFault = Extract<HuaweiFault, { kind: 'error' }>;
-
-class StsEmulatorServer extends EmulatorServer<ErrorFault> implements HuaweiStsEmulator {
-  readonly calls: RecordedAssumeAgency[] = [];
-  readonly rejections: { status: number; code: string }[] = [];
-
+class StsEmulatorServer extends ApigEmulatorServer<RecordedAssumeAgency> {
   constructor(private readonly config: EmulatorConfig) {
-    super(JSON_CONTENT_TYPE);
+    super({ path: API_PATH, internalErrorCode: 'STS.InternalError', standardMessage });
   }
 
-  override reset(): void {
-    super.reset();
-    this.calls.length = 0;
-    this.rejections.length = 0;
-  }
-
-  protected answer(request: IncomingRequest, res: ServerResponse): void {
-    try {
-      checkRoute(request);
-      const caller = authenticate(request, this.config);
-      checkContentType(request);
-      const input = validateAssumeAgency(parseBody(request.body), this.config, caller.securityToken !== undefined);
-      const issued = issueCredentials(input.durationSeconds, this.config.now());
-      this.calls.push({
-        callerAccessKey: caller.accessKey,
-        ...(caller.securityToken !== undefined && { securityToken: caller.securityToken }),
-        agencyUrn: input.agencyUrn,
-        agencySessionName: input.agencySessionName,
-        durationSeconds: input.durationSeconds,
-        ...(input.policy !== undefined && { policy: input.policy }),
-        issued,
-      });
-      this.sendJson(res, 200, {
-        credentials: {
-          access_key_id: issued.accessKeyId,
-          expiration: issued.expiration,
-          secret_access_key: issued.secretAccessKey,
-          security_token: issued.securityToken,
-        },
-        assumed_agency: assumedAgency(input),
-        ...(input.sourceIdentity !== undefined && { source_identity: input.sourceIdentity }),
-      });
-    } catch (error) {
-      if (!(error instanceof StsRejection)) throw error;
-      this.rejections.push({ status: error.status, code: error.code });
-      this.sendError(res, error.status, error.code, error.message);
-    }
-  }
-
-  protected answerErrorFault(fault: ErrorFault, res: ServerResponse): void {
-    this.sendError(res, fault.status, fault.code, fault.message ?? standardMessage(fault.code));
-  }
-
-  protected answerInternalError(error: unknown, res: ServerResponse): void {
-    this.sendError(res, 500, 'STS.InternalError', `${standardMessage('STS.InternalError')} (${String(error)})`);
+  protected serve(request: IncomingRequest, res: ServerResponse): void {
+    const caller = authenticate(request, this.config);
+    checkContentType(request);
+    const input = validateAssumeAgency(parseBody(request.body), this.config, caller.securityToken !== undefined);
+    const issued = issueCredentials(input.durationSeconds, this.config.now());
+    this.calls.push({
+      callerAccessKey: caller.accessKey,
+      ...(caller.securityToken !== undefined && { securityToken: caller.securityToken }),
+      agencyUrn: input.agencyUrn,
+      agencySessionName: input.agencySessionName,
+      durationSeconds: input.durationSeconds,
+      ...(input.policy !== undefined && { policy: input.policy }),
+      issued,
+    });
+    this.sendJson(res, 200, {
+      credentials: {
+        access_key_id: issued.accessKeyId,
+        expiration: issued.expiration,
+        secret_access_key: issued.secretAccessKey,
+        security_token: issued.securityToken,
+      },
+      assumed_agency: assumedAgency(input),
+      ...(input.sourceIdentity !== undefined && { source_identity: input.sourceIdentity }),
+    });
   }
 
   /** IAM5's envelope; a denial adds the encoded authorization message (opaque here: random base64). */
-  private sendError(res: ServerResponse, status: number, code: string, message: string): void {
-    const id = requestId();
-    res.setHeader('x-request-id', id);
+  protected errorBody(status: number, code: string, message: string, id: string): Record<string, string> {
     const body: Record<string, string> = { error_msg: message, error_code: code, request_id: id };
     if (status === 403) body['encoded_authorization_message'] = randomBytes(96).toString('base64');
-    super.sendJson(res, status, body);
-  }
-
-  protected override sendJson(res: ServerResponse, status: number, body: object): void {
-    if (!res.hasHeader('x-request-id')) res.setHeader('x-request-id', requestId());
-    super.sendJson(res, status, body);
+    return body;
   }
 }

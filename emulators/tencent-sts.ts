@@ -11,10 +11,21 @@
  * `{"Response":{"Error":{"Code","Message"},"RequestId"}}`, so client error handling can be exercised too, and
  * `injectFault` simulates the failures that validation cannot produce (throttling, outages, hangs, broken bodies).
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { EmulatorServer, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
-import type { IncomingRequest } from './shared/emulator-server.js';
+import { EmulatorServer, listening, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
+import type { EmulatorHandle, IncomingRequest, TransportFault } from './shared/emulator-server.js';
+import { isJsonMediaType, isPlainObject, parseJsonObject } from './shared/json-body.js';
+import { isStringOrStringList, parsePolicyDocument, statementListProblem } from './shared/policy-document.js';
+import {
+  canonicalRequest,
+  constantTimeEqual,
+  parseAuthorizationFields,
+  sha256Hex,
+  signedHeaderListProblem,
+  splitTarget,
+} from './shared/signing.js';
+import type { CanonicalizationRules, CanonicalRequestInput } from './shared/signing.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Public API
@@ -53,27 +64,17 @@ export interface RecordedTencentAssumeRole {
 export type TencentStsFault =
   /** `status` defaults to 200: Tencent Cloud answers business errors with HTTP 200. */
   | { kind: 'error'; code: string; message?: string; status?: number }
-  | { kind: 'hang' }
-  | { kind: 'raw'; status: number; body: string; contentType?: string }
-  | { kind: 'delay'; ms: number };
+  | TransportFault;
 
-export interface TencentStsEmulator {
-  readonly url: string;
-  readonly host: string;
-  readonly calls: RecordedTencentAssumeRole[];
-  readonly rejections: { code: string }[];
-  requestCount(): number;
-  /** Faults applied to the next requests, in order (each consumed once); `persistent` applies to all until cleared. */
-  injectFault(fault: TencentStsFault, opts?: { persistent?: boolean }): void;
-  clearFaults(): void;
-  reset(): void;
-  close(): Promise<void>;
+/** Every refusal is an HTTP 200, so only the code is recorded. */
+export interface TencentStsRejection {
+  code: string;
 }
 
+export type TencentStsEmulator = EmulatorHandle<RecordedTencentAssumeRole, TencentStsFault, TencentStsRejection>;
+
 export async function startTencentStsEmulator(options: TencentStsEmulatorOptions): Promise<TencentStsEmulator> {
-  const emulator = new StsEmulatorServer(resolveConfig(options));
-  await emulator.listen(options.port ?? 0);
-  return emulator;
+  return listening(new StsEmulatorServer(resolveConfig(options)), options.port);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -83,9 +84,7 @@ export async function startTencentStsEmulator(options: TencentStsEmulatorOptions
 export const TC3_ALGORITHM = 'TC3-HMAC-SHA256';
 const SCOPE_TERMINATOR = 'tc3_request';
 
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256Hex };
 
 /**
  * How a signed header's value enters CanonicalHeaders: trimmed, then lower-cased.
@@ -106,42 +105,23 @@ export function canonicalHeaderValue(received: string): string {
   return Buffer.from(received, 'latin1').toString('utf8').trim().toLowerCase();
 }
 
-export interface CanonicalRequestInput {
-  method: string;
-  /** Request target exactly as received, e.g. `/` or `/?a=1`; the raw query after `?` is used unchanged. */
-  url: string;
-  /** Received headers by lowercase name. */
-  headers: Readonly<Record<string, string | undefined>>;
-  /** Lowercase names from the Authorization header's SignedHeaders, in the order given there. */
-  signedHeaders: readonly string[];
-  /** Lowercase hex SHA-256 of the received body. */
-  hashedPayload: string;
-}
+export type { CanonicalRequestInput };
+
+/** Method, path and the raw query after `?` as sent; header values trimmed and lower-cased. */
+const TC3_CANONICALIZATION: CanonicalizationRules = {
+  method: (method) => method,
+  uri: (path) => path,
+  query: (query) => query,
+  headerValue: canonicalHeaderValue,
+};
 
 /**
  * `Method \n URI \n QueryString \n CanonicalHeaders \n SignedHeaders \n HashedRequestPayload`, where CanonicalHeaders
- * is one `name:value\n` line per signed header. Throws if a signed header is absent: callers check that beforehand.
+ * is one `name:value\n` line per signed header and HashedRequestPayload the lowercase hex SHA-256 of the received
+ * body. Throws if a signed header is absent: callers check that beforehand.
  */
 export function canonicalRequestFor(input: CanonicalRequestInput): string {
-  const { path, query } = splitTarget(input.url);
-  const canonicalHeaders = input.signedHeaders.map((name) => {
-    const value = input.headers[name];
-    if (value === undefined) throw new Error(`signed header ${name} is absent`);
-    return `${name}:${canonicalHeaderValue(value)}\n`;
-  });
-  return [
-    input.method,
-    path,
-    query,
-    canonicalHeaders.join(''),
-    input.signedHeaders.join(';'),
-    input.hashedPayload,
-  ].join('\n');
-}
-
-function splitTarget(url: string): { path: string; query: string } {
-  const mark = url.indexOf('?');
-  return mark === -1 ? { path: url, query: '' } : { path: url.slice(0, mark), query: url.slice(mark + 1) };
+  return canonicalRequest(input, TC3_CANONICALIZATION);
 }
 
 /** `<date>/<service>/tc3_request`. */
@@ -178,7 +158,7 @@ export type ParsedAuthorization =
   | { ok: true; secretId: string; date: string; service: string; signedHeaders: string[]; signature: string }
   | { ok: false; reason: string };
 
-const AUTHORIZATION_FIELDS = ['Credential', 'SignedHeaders', 'Signature'] as const;
+const AUTHORIZATION_FIELDS = ['Credential', 'SignedHeaders', 'Signature'];
 
 /**
  * Parses `TC3-HMAC-SHA256 Credential=<SecretId>/<date>/<service>/tc3_request, SignedHeaders=<a;b>, Signature=<hex>`
@@ -189,7 +169,7 @@ export function parseTc3Authorization(value: string): ParsedAuthorization {
   const space = value.indexOf(' ');
   const algorithm = space === -1 ? value : value.slice(0, space);
   if (algorithm !== TC3_ALGORITHM) return { ok: false, reason: `unsupported algorithm "${algorithm}"` };
-  const fields = parseAuthorizationFields(value.slice(space + 1));
+  const fields = parseAuthorizationFields(value.slice(space + 1), AUTHORIZATION_FIELDS);
   if (typeof fields === 'string') return { ok: false, reason: fields };
   const { Credential: credential, SignedHeaders: signedList, Signature: signature } = fields;
   if (!credential || !signedList || !signature) {
@@ -204,30 +184,6 @@ export function parseTc3Authorization(value: string): ParsedAuthorization {
   const problem = signedHeaderListProblem(signedHeaders);
   if (problem !== undefined) return { ok: false, reason: problem };
   return { ok: true, secretId, date, service, signedHeaders, signature };
-}
-
-function parseAuthorizationFields(text: string): Record<string, string> | string {
-  const fields: Record<string, string> = {};
-  for (const part of text.split(',')) {
-    const equals = part.indexOf('=');
-    const key = part.slice(0, equals).trim();
-    if (equals === -1 || !(AUTHORIZATION_FIELDS as readonly string[]).includes(key)) {
-      return `unexpected Authorization element "${part.trim()}"`;
-    }
-    if (key in fields) return `duplicate Authorization element ${key}`;
-    fields[key] = part.slice(equals + 1).trim();
-  }
-  return fields;
-}
-
-/** The spec builds SignedHeaders from lowercase names in ascending order; a list of any other shape was not. */
-function signedHeaderListProblem(names: readonly string[]): string | undefined {
-  for (const [index, name] of names.entries()) {
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return `SignedHeaders entry "${name}" is not a lowercase header name`;
-    const previous = names[index - 1];
-    if (previous !== undefined && previous >= name) return 'SignedHeaders must be sorted and without duplicates';
-  }
-  return undefined;
 }
 
 export interface SignedRequest {
@@ -269,11 +225,6 @@ export function verifyTc3Signature(request: SignedRequest, secretKey: string): S
   return constantTimeEqual(expected, signature)
     ? { ok: true, secretId }
     : { ok: false, reason: 'signature mismatch', canonicalRequest, stringToSign };
-}
-
-/** Hashing first gives equal-length inputs, so neither content nor length of the secret-derived value leaks. */
-function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -360,8 +311,7 @@ function checkRoute(request: ReceivedRequest): void {
   }
   if (request.path !== '/') fail('InvalidAction', `(path ${request.path}: API 3.0 is served at /)`);
   const contentType = request.headers['content-type'];
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/json') {
+  if (!isJsonMediaType(contentType)) {
     fail('UnsupportedProtocol', `(Content-Type ${contentType ?? 'absent'}: TC3 over POST needs application/json)`);
   }
 }
@@ -499,13 +449,7 @@ interface AssumeRoleInput {
 }
 
 function parseBody(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return fail('InvalidParameter', '(the request body is not valid JSON)');
-  }
-  if (!isPlainObject(parsed)) fail('InvalidParameter', '(the request body must be a JSON object)');
+  const parsed = parseJsonObject(body, (problem) => fail('InvalidParameter', `(the request body ${problem})`));
   const unknown = Object.keys(parsed).find((name) => !KNOWN_PARAMETERS.has(name));
   if (unknown !== undefined) fail('UnknownParameter', `(${unknown} is not a parameter of ${API_ACTION})`);
   return parsed;
@@ -600,22 +544,11 @@ function decodePolicy(encoded: string): string {
 
 /** The subset of CAM policy grammar a session policy needs; returns what is wrong, or undefined. */
 export function policyGrammarProblem(text: string): string | undefined {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return 'not JSON';
-  }
-  if (!isPlainObject(document)) return 'not a JSON object';
+  const document = parsePolicyDocument(text);
+  if (typeof document === 'string') return document;
   if (containsPrincipal(document)) return 'a session policy must not contain principal';
   if (document['version'] !== '2.0') return 'version must be "2.0"';
-  const statements = document['statement'];
-  if (!Array.isArray(statements) || statements.length === 0) return 'statement must be a non-empty array';
-  for (const [index, statement] of statements.entries()) {
-    const problem = statementProblem(statement);
-    if (problem !== undefined) return `statement[${index}]: ${problem}`;
-  }
-  return undefined;
+  return statementListProblem(document, 'statement', statementProblem);
 }
 
 /** Anywhere in the document and in any case, so that neither nesting nor `Principal` slips one through. */
@@ -659,15 +592,6 @@ function validateTags(value: unknown): void {
     if (keys.has(key)) fail('InvalidParameterValue', `(tag key ${key} is repeated)`);
     keys.add(key);
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringOrStringList(value: unknown): boolean {
-  if (typeof value === 'string') return value !== '';
-  return Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item !== '');
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -748,19 +672,9 @@ function resolveConfig(options: TencentStsEmulatorOptions): EmulatorConfig {
 
 type ErrorFault = Extract<TencentStsFault, { kind: 'error' }>;
 
-class StsEmulatorServer extends EmulatorServer<ErrorFault> implements TencentStsEmulator {
-  readonly calls: RecordedTencentAssumeRole[] = [];
-  readonly rejections: { code: string }[] = [];
-
+class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedTencentAssumeRole, TencentStsRejection> {
   constructor(private readonly config: EmulatorConfig) {
     super(JSON_CONTENT_TYPE);
-  }
-
-  override reset(): void {
-    super.reset();
-    // Emptied in place so that references a test already holds see the reset.
-    this.calls.length = 0;
-    this.rejections.length = 0;
   }
 
   protected answer(received: IncomingRequest, res: ServerResponse): void {

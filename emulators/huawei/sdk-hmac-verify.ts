@@ -42,7 +42,12 @@
  * (UTC). {@link authenticateSdkHmacRequest} adds the gateway's policy: the clock window (15 minutes at APIG), the
  * caller lookup and the security-token rules for temporary keys.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { canonicalRequest, constantTimeEqual, parseAuthorizationFields, rfc3986Encode, sha256Hex, signedHeaderListProblem } from '../shared/signing.js';
+import type { CanonicalizationRules, CanonicalRequestInput } from '../shared/signing.js';
+
+export { constantTimeEqual, rfc3986Encode, sha256Hex };
+export type { CanonicalRequestInput };
 
 export const SDK_HMAC_ALGORITHM = 'SDK-HMAC-SHA256';
 export const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -66,28 +71,9 @@ export const APIG_AUTH_ERROR_PREFIX = 'Incorrect IAM authentication information:
 /** APIG's answer to a method or path that no API is published under, HTTP 404 (APIG user guide, error codes). */
 export const APIG_NOT_FOUND_CODE = 'APIGW.0101';
 
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 // ---------------------------------------------------------------------------------------------------------------------
 // Canonical request
 // ---------------------------------------------------------------------------------------------------------------------
-
-const UNRESERVED = /[A-Za-z0-9\-_.~]/;
-
-/** RFC 3986 percent-encoding over UTF-8: only `A-Z a-z 0-9 - _ . ~` stay literal, hex digits are upper-case. */
-export function rfc3986Encode(text: string): string {
-  let out = '';
-  for (const char of text) {
-    if (UNRESERVED.test(char)) {
-      out += char;
-      continue;
-    }
-    for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
 
 /**
  * The canonical URI of a received raw path (see the module comment): decoded, split on `/`, each segment
@@ -138,36 +124,20 @@ export function payloadHashFor(headers: Readonly<Record<string, string | undefin
   return headers[CONTENT_SHA256_HEADER]?.trim() === UNSIGNED_PAYLOAD ? UNSIGNED_PAYLOAD : sha256Hex(body);
 }
 
-export interface CanonicalRequestInput {
-  method: string;
-  /** Request target exactly as received, e.g. `/v1/x/vpcs?limit=2`. */
-  url: string;
-  /** Received headers by lowercase name. */
-  headers: Readonly<Record<string, string | undefined>>;
-  /** Lowercase names from the Authorization header's SignedHeaders, in the order given there. */
-  signedHeaders: readonly string[];
-  /** Lowercase hex SHA-256 of the received body, or `UNSIGNED-PAYLOAD`. */
-  hashedPayload: string;
-}
+/** The method as sent, the path and the query decoded and re-encoded (see the module comment), values trimmed. */
+const SDK_HMAC_CANONICALIZATION: CanonicalizationRules = {
+  method: (method) => method,
+  uri: canonicalUri,
+  query: canonicalQueryString,
+  headerValue: canonicalHeaderValue,
+};
 
-/** Throws URIError on malformed percent-encoding and Error if a signed header is absent. */
+/**
+ * `hashedPayload` is the lowercase hex SHA-256 of the received body, or `UNSIGNED-PAYLOAD` ({@link payloadHashFor}).
+ * Throws URIError on malformed percent-encoding and Error if a signed header is absent.
+ */
 export function canonicalRequestFor(input: CanonicalRequestInput): string {
-  const mark = input.url.indexOf('?');
-  const rawPath = mark === -1 ? input.url : input.url.slice(0, mark);
-  const rawQuery = mark === -1 ? '' : input.url.slice(mark + 1);
-  const canonicalHeaders = input.signedHeaders.map((name) => {
-    const value = input.headers[name];
-    if (value === undefined) throw new Error(`signed header ${name} is absent`);
-    return `${name}:${canonicalHeaderValue(value)}\n`;
-  });
-  return [
-    input.method,
-    canonicalUri(rawPath),
-    canonicalQueryString(rawQuery),
-    canonicalHeaders.join(''),
-    input.signedHeaders.join(';'),
-    input.hashedPayload,
-  ].join('\n');
+  return canonicalRequest(input, SDK_HMAC_CANONICALIZATION);
 }
 
 /** `SDK-HMAC-SHA256 \n <X-Sdk-Date as sent> \n hex(SHA256(canonical request))`. */
@@ -188,7 +158,7 @@ export type ParsedAuthorization =
   | { ok: true; accessKey: string; signedHeaders: string[]; signature: string }
   | { ok: false; reason: string };
 
-const AUTHORIZATION_FIELDS = ['Access', 'SignedHeaders', 'Signature'] as const;
+const AUTHORIZATION_FIELDS = ['Access', 'SignedHeaders', 'Signature'];
 
 /**
  * Parses `SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<a;b>, Signature=<hex>`. The algorithm and the field names are
@@ -201,32 +171,16 @@ export function parseSdkHmacAuthorization(value: string): ParsedAuthorization {
     const algorithm = value.split(' ')[0] ?? '';
     return { ok: false, reason: `unsupported algorithm "${algorithm}", expected ${SDK_HMAC_ALGORITHM}` };
   }
-  const fields: Partial<Record<(typeof AUTHORIZATION_FIELDS)[number], string>> = {};
-  for (const part of value.slice(prefix.length).split(',')) {
-    const equals = part.indexOf('=');
-    const key = (equals === -1 ? part : part.slice(0, equals)).trim();
-    if (equals === -1 || !(AUTHORIZATION_FIELDS as readonly string[]).includes(key)) {
-      return { ok: false, reason: `unexpected Authorization element "${part.trim()}"` };
-    }
-    const name = key as (typeof AUTHORIZATION_FIELDS)[number];
-    if (fields[name] !== undefined) return { ok: false, reason: `duplicate Authorization element ${name}` };
-    fields[name] = part.slice(equals + 1).trim();
-  }
+  const fields = parseAuthorizationFields(value.slice(prefix.length), AUTHORIZATION_FIELDS);
+  if (typeof fields === 'string') return { ok: false, reason: fields };
   const { Access: accessKey, SignedHeaders: signedList, Signature: signature } = fields;
   if (!accessKey || !signedList || !signature) {
     return { ok: false, reason: 'Access, SignedHeaders and Signature are all required' };
   }
   if (!/^[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: 'Signature must be 64 lowercase hex digits' };
   const signedHeaders = signedList.split(';');
-  for (const [index, name] of signedHeaders.entries()) {
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) {
-      return { ok: false, reason: `SignedHeaders entry "${name}" is not a lowercase header name` };
-    }
-    const previous = signedHeaders[index - 1];
-    if (previous !== undefined && previous >= name) {
-      return { ok: false, reason: 'SignedHeaders must be sorted and without duplicates' };
-    }
-  }
+  const problem = signedHeaderListProblem(signedHeaders);
+  if (problem !== undefined) return { ok: false, reason: problem };
   return { ok: true, accessKey, signedHeaders, signature };
 }
 
@@ -310,11 +264,6 @@ export function verifySdkHmacSignature(request: SignedRequest, secretKey: string
   return constantTimeEqual(expected, authorization.signature)
     ? { ok: true, accessKey: authorization.accessKey, signedHeaders: authorization.signedHeaders }
     : { ok: false, reason: 'signature mismatch', canonicalRequest, stringToSign };
-}
-
-/** Hashing first gives equal-length inputs, so neither content nor length of the secret-derived value leaks. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
- * Plumbing shared by the local cloud emulators: a loopback HTTP server with a request counter, fault injection
- * (one-shot and persistent) and a `close()` that also ends hung requests, plus the option checks and random ids they
- * both need.
+ * Plumbing shared by the local cloud emulators: a loopback HTTP server with a request counter, the record of calls and
+ * rejections, fault injection (one-shot and persistent) and a `close()` that also ends hung requests, plus the public
+ * handle they all hand out, and the option checks and random ids they need.
  *
  * Nothing here knows a cloud's protocol. Routing, authentication and above all signature verification stay in each
  * emulator, written from that cloud's published algorithm; this is also why the request target is handed over as
@@ -18,6 +18,25 @@ export type TransportFault =
   | { kind: 'hang' }
   | { kind: 'raw'; status: number; body: string; contentType?: string }
   | { kind: 'delay'; ms: number };
+
+/**
+ * What every emulator's start function hands out. `Call` is what a successful call records, `Fault` the faults the
+ * emulator can be told to simulate (its cloud's `error` fault and the {@link TransportFault}s), `Rejection` what a
+ * refused request records.
+ */
+export interface EmulatorHandle<Call, Fault, Rejection> {
+  readonly url: string;
+  readonly host: string;
+  readonly calls: Call[];
+  readonly rejections: Rejection[];
+  requestCount(): number;
+  /** Faults applied to the next requests, in order (each consumed once); `persistent` applies to all until cleared. */
+  injectFault(fault: Fault, opts?: { persistent?: boolean }): void;
+  clearFaults(): void;
+  /** Forgets requests, calls, rejections and faults; `calls` and `rejections` are emptied in place. */
+  reset(): void;
+  close(): Promise<void>;
+}
 
 /** What the checks need from an HTTP request; built once so they stay free of node:http details. */
 export interface IncomingRequest {
@@ -52,10 +71,14 @@ class FaultPlan<Fault extends object> {
 }
 
 /**
- * Base of an emulator's server. A subclass answers requests that no fault stopped ({@link answer}) and renders its
- * cloud's error body for `error` faults and for unexpected failures.
+ * Base of an emulator's server. A subclass answers requests that no fault stopped ({@link answer}), recording them in
+ * `calls` and `rejections`, and renders its cloud's error body for `error` faults and for unexpected failures.
  */
-export abstract class EmulatorServer<ErrorFault extends { kind: 'error' }> {
+export abstract class EmulatorServer<ErrorFault extends { kind: 'error' }, Call, Rejection>
+  implements EmulatorHandle<Call, ErrorFault | TransportFault, Rejection>
+{
+  readonly calls: Call[] = [];
+  readonly rejections: Rejection[] = [];
   private requests = 0;
   private readonly faults = new FaultPlan<ErrorFault | TransportFault>();
   /** Aborts pending `delay` faults on close so their timers do not outlive the server. */
@@ -101,10 +124,13 @@ export abstract class EmulatorServer<ErrorFault extends { kind: 'error' }> {
     this.faults.clear();
   }
 
-  /** Subclasses extend this to forget what they recorded. */
+  /** Subclasses that remember more (a nonce ledger, say) extend this. */
   reset(): void {
     this.requests = 0;
     this.faults.clear();
+    // Emptied in place so that references a test already holds see the reset.
+    this.calls.length = 0;
+    this.rejections.length = 0;
   }
 
   close(): Promise<void> {
@@ -165,6 +191,12 @@ export abstract class EmulatorServer<ErrorFault extends { kind: 'error' }> {
   }
 }
 
+/** Starts `server` on loopback (`port` 0 or absent: a free one) and hands it back once it listens. */
+export async function listening<Server extends { listen(port: number): Promise<void> }>(server: Server, port = 0): Promise<Server> {
+  await server.listen(port);
+  return server;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -207,16 +239,32 @@ export function resolveLimits(
   options: LimitOptions,
   defaults: LimitDefaults,
 ): { maxSessionDuration: number; allowedSkewSeconds: number } {
-  const maxSessionDuration = options.maxSessionDuration ?? defaults.maxSessionDuration;
+  return {
+    maxSessionDuration: resolveMaxSessionDuration(options.maxSessionDuration, defaults),
+    allowedSkewSeconds: resolveAllowedSkew(options.allowedSkewSeconds, defaults.allowedSkewSeconds),
+  };
+}
+
+/** A role's (or agency's) maximum session duration, default `maxSessionDuration`; RangeError outside the cloud's range. */
+export function resolveMaxSessionDuration(
+  value: number | undefined,
+  defaults: Pick<LimitDefaults, 'maxSessionDuration' | 'maxSessionRange'>,
+): number {
+  const maxSessionDuration = value ?? defaults.maxSessionDuration;
   const { min, max } = defaults.maxSessionRange;
   if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < min || maxSessionDuration > max) {
     throw new RangeError(`maxSessionDuration must be an integer in ${min}..${max}, got ${maxSessionDuration}`);
   }
-  const allowedSkewSeconds = options.allowedSkewSeconds ?? defaults.allowedSkewSeconds;
+  return maxSessionDuration;
+}
+
+/** The accepted clock distance in seconds, default `defaultSeconds`; RangeError unless a non-negative number. */
+export function resolveAllowedSkew(value: number | undefined, defaultSeconds: number): number {
+  const allowedSkewSeconds = value ?? defaultSeconds;
   if (!Number.isFinite(allowedSkewSeconds) || allowedSkewSeconds < 0) {
     throw new RangeError(`allowedSkewSeconds must be a non-negative number, got ${allowedSkewSeconds}`);
   }
-  return { maxSessionDuration, allowedSkewSeconds };
+  return allowedSkewSeconds;
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

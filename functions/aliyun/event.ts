@@ -7,8 +7,9 @@
  *
  * @module
  */
-import type { HttpEvent, HttpResponse } from '../../lib/http/types.js';
+import type { HttpEvent } from '../../lib/http/types.js';
 import { isRecord, str, stringRecord } from '../shared/event-fields.js';
+import { bodyProblem, httpMethod, type PlatformHttpResponse, toHttpEvent } from '../shared/http-event.js';
 
 export interface Fc3HttpEvent {
   version?: string;
@@ -28,12 +29,8 @@ export interface Fc3HttpEvent {
   };
 }
 
-export interface Fc3HttpResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-  isBase64Encoded: boolean;
-}
+/** FC3's HTTP-trigger response. */
+export type Fc3HttpResponse = PlatformHttpResponse;
 
 /** Parses a raw FC3 event; returns a reason string when it is not an HTTP-trigger event at all. */
 export function fc3EventToHttp(raw: unknown): HttpEvent | string {
@@ -48,46 +45,27 @@ export function fc3EventToHttp(raw: unknown): HttpEvent | string {
   if (!isRecord(event)) return 'the event is not an object';
   const context = isRecord(event.requestContext) ? event.requestContext : {};
   const http = isRecord(context.http) ? context.http : {};
-  const method = str(http.method)?.toUpperCase();
-  if (!method || !/^[A-Z]{1,16}$/.test(method)) return 'the event has no HTTP method';
-  if (event.body !== undefined && event.body !== null && typeof event.body !== 'string') return 'the event body is not a string';
+  const method = httpMethod(http.method);
+  if (!method) return 'the event has no HTTP method';
+  const problem = bodyProblem(event.body);
+  if (problem) return problem;
 
-  const query = stringRecord(event.queryParameters);
-  const rawPath = str(event.rawPath) ?? str(http.path) ?? '/';
-  const timeEpoch = Number(str(context.timeEpoch) ?? Date.now());
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString: new URLSearchParams(query).toString(),
+  return toHttpEvent({
+    method,
+    path: str(event.rawPath) ?? str(http.path) ?? '/',
     headers: stringRecord(event.headers),
-    queryStringParameters: query,
-    requestContext: {
-      accountId: str(context.accountId) ?? '',
-      apiId: str(context.domainPrefix) ?? '',
-      domainName: str(context.domainName) ?? '',
-      domainPrefix: str(context.domainPrefix) ?? '',
-      http: {
-        method,
-        path: str(http.path) ?? rawPath,
-        protocol: str(http.protocol) ?? 'HTTP/1.1',
-        sourceIp: str(http.sourceIp) ?? '',
-        userAgent: str(http.userAgent) ?? '',
-      },
-      requestId: str(context.requestId) ?? '',
-      routeKey: '$default',
-      stage: '$default',
-      time: str(context.time) ?? '',
-      timeEpoch: Number.isFinite(timeEpoch) ? timeEpoch : Date.now(),
-    },
+    query: stringRecord(event.queryParameters),
     body: str(event.body),
     isBase64Encoded: event.isBase64Encoded === true,
-  };
+    requestId: str(context.requestId),
+    sourceIp: str(http.sourceIp),
+    userAgent: str(http.userAgent),
+    protocol: str(http.protocol),
+    accountId: str(context.accountId),
+    apiId: str(context.domainPrefix),
+    domainName: str(context.domainName) ?? '',
+    domainPrefix: str(context.domainPrefix),
+    time: str(context.time),
+    timeEpoch: Number(str(context.timeEpoch) ?? Date.now()),
+  });
 }
-
-export const httpToFc3Response = (response: HttpResponse): Fc3HttpResponse => ({
-  statusCode: response.statusCode,
-  headers: response.headers,
-  body: response.body,
-  isBase64Encoded: false,
-});

@@ -9,15 +9,12 @@
  *
  * @module
  */
-import type { HttpEvent, HttpResponse } from '../../lib/http/types.js';
+import type { HttpEvent } from '../../lib/http/types.js';
 import { isRecord, str } from '../shared/event-fields.js';
+import { bodyProblem, headerValue, httpMethod, type PlatformHttpResponse, toHttpEvent } from '../shared/http-event.js';
 
-export interface FunctionGraphHttpResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-  isBase64Encoded: boolean;
-}
+/** APIG's required response shape. */
+export type FunctionGraphHttpResponse = PlatformHttpResponse;
 
 /** String values, and lists of strings joined with ", "; anything else is left out. */
 function flatRecord(value: unknown): Record<string, string> {
@@ -30,54 +27,28 @@ function flatRecord(value: unknown): Record<string, string> {
   return out;
 }
 
-const header = (headers: Record<string, string>, name: string) => Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
-
 /** Parses an APIG event; returns a reason string when it is not an HTTP event at all. */
 export function functionGraphEventToHttp(event: unknown): HttpEvent | string {
   if (!isRecord(event)) return 'the event is not an object';
-  const method = str(event.httpMethod)?.toUpperCase();
-  if (!method || !/^[A-Z]{1,16}$/.test(method)) return 'the event has no HTTP method';
-  if (event.body !== undefined && event.body !== null && typeof event.body !== 'string') return 'the event body is not a string';
+  const method = httpMethod(event.httpMethod);
+  if (!method) return 'the event has no HTTP method';
+  const problem = bodyProblem(event.body);
+  if (problem) return problem;
   if (event.isBase64Encoded !== undefined && typeof event.isBase64Encoded !== 'boolean') return 'the event isBase64Encoded is not a boolean';
 
   const context = isRecord(event.requestContext) ? event.requestContext : {};
   const headers = flatRecord(event.headers);
-  const query = flatRecord(event.queryStringParameters);
-  const path = str(event.path) ?? '/';
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: new URLSearchParams(query).toString(),
+  return toHttpEvent({
+    method,
+    path: str(event.path) ?? '/',
     headers,
-    queryStringParameters: query,
-    requestContext: {
-      accountId: '',
-      apiId: str(context.apiId) ?? '',
-      domainName: header(headers, 'host') ?? '',
-      domainPrefix: '',
-      http: {
-        method,
-        path,
-        protocol: 'HTTP/1.1',
-        sourceIp: str(context.sourceIp) ?? header(headers, 'x-real-ip') ?? '',
-        userAgent: header(headers, 'user-agent') ?? '',
-      },
-      requestId: str(context.requestId) ?? '',
-      routeKey: '$default',
-      stage: str(context.stage) ?? '$default',
-      time: '',
-      timeEpoch: Date.now(),
-    },
+    query: flatRecord(event.queryStringParameters),
     body: str(event.body),
     // APIG's default is true; an event that does not say is taken as plain text.
     isBase64Encoded: event.isBase64Encoded === true,
-  };
+    requestId: str(context.requestId),
+    sourceIp: str(context.sourceIp) ?? headerValue(headers, 'x-real-ip'),
+    apiId: str(context.apiId),
+    stage: str(context.stage),
+  });
 }
-
-export const httpToFunctionGraphResponse = (response: HttpResponse): FunctionGraphHttpResponse => ({
-  statusCode: response.statusCode,
-  headers: response.headers,
-  body: response.body,
-  isBase64Encoded: false,
-});

@@ -5,8 +5,11 @@
  */
 import * as z from 'zod/mini';
 import { optionalServiceEndpoint } from '../config/endpoint.js';
-import { readEnv, requiredString } from '../config/env.js';
+import { loadAll, readEnv, requiredString } from '../config/env.js';
+import { type CredentialsUriOptions, credentialsUriSource, loadCredentialsUriOptions } from '../credentials/aliyun/credentials-uri.js';
+import { type EcsRamRoleOptions, ecsRamRoleSource, loadEcsRamRoleOptions } from '../credentials/aliyun/ecs-ram-role.js';
 import { envCredentialSource, invocationCredentialSource } from '../credentials/chain.js';
+import { refreshBeforeExpiry } from '../credentials/refresh-before-expiry.js';
 import { buildRamPolicy } from '../policy/aliyun/ram-policy.js';
 import { assumeRole } from '../sts/aliyun/assume-role.js';
 import type { CloudPlugin } from './types.js';
@@ -14,6 +17,8 @@ import type { CloudPlugin } from './types.js';
 export interface AliyunConfig {
   readonly roleArn: string;
   readonly stsEndpoint: URL;
+  readonly credentialsUri: CredentialsUriOptions | undefined;
+  readonly ecsRamRole: EcsRamRoleOptions;
 }
 
 // RAM role names are 1-64 letters, digits, "." and "-".
@@ -25,20 +30,31 @@ export const aliyun: CloudPlugin<AliyunConfig> = {
   maxDurationSeconds: 43_200,
 
   loadConfig(env, grant) {
-    const vars = readEnv(env, {
-      ALIYUN_ROLE_ARN: requiredString().check(z.regex(ROLE_ARN, 'must look like acs:ram::<account-id>:role/<role-name>')),
-      ALIYUN_STS_ENDPOINT: optionalServiceEndpoint(),
+    const { vars, credentialsUri, ecsRamRole } = loadAll({
+      vars: () =>
+        readEnv(env, {
+          ALIYUN_ROLE_ARN: requiredString().check(z.regex(ROLE_ARN, 'must look like acs:ram::<account-id>:role/<role-name>')),
+          ALIYUN_STS_ENDPOINT: optionalServiceEndpoint(),
+        }),
+      credentialsUri: () => loadCredentialsUriOptions(env),
+      ecsRamRole: () => loadEcsRamRoleOptions(env),
     });
     return {
       roleArn: vars.ALIYUN_ROLE_ARN,
       // The regional endpoint keeps the call in-region; all regions are functionally identical.
       stsEndpoint: vars.ALIYUN_STS_ENDPOINT ?? new URL(`https://sts.${grant.region}.aliyuncs.com/`),
+      credentialsUri,
+      ecsRamRole,
     };
   },
 
-  credentialSources: () => [
+  // The order of @alicloud/credentials, led by what FC hands the invocation. The two sources that
+  // fetch keep what they fetched until shortly before it expires.
+  credentialSources: (config) => [
     invocationCredentialSource,
     envCredentialSource('environment', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN'),
+    refreshBeforeExpiry(credentialsUriSource(config.credentialsUri)),
+    refreshBeforeExpiry(ecsRamRoleSource(config.ecsRamRole)),
   ],
 
   sessionPolicy: (scope) => buildRamPolicy(scope),

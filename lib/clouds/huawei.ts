@@ -6,8 +6,10 @@
  */
 import * as z from 'zod/mini';
 import { optionalServiceEndpoint } from '../config/endpoint.js';
-import { type Env, present, readEnv } from '../config/env.js';
+import { type Env, loadAll, present, readEnv } from '../config/env.js';
 import { envCredentialSource } from '../credentials/chain.js';
+import { type HuaweiEcsMetadataOptions, huaweiEcsMetadataSource, loadHuaweiEcsMetadataOptions } from '../credentials/huawei/ecs-metadata.js';
+import { refreshBeforeExpiry } from '../credentials/refresh-before-expiry.js';
 import type { CredentialSource } from '../credentials/types.js';
 import { ConfigError } from '../errors.js';
 import { buildObsPolicy } from '../policy/huawei/obs-policy.js';
@@ -20,6 +22,7 @@ export interface HuaweiConfig {
   /** Set: issue through STS AssumeAgency on this agency. Unset: through IAM securitytokens. */
   readonly agencyUrn: string | undefined;
   readonly stsEndpoint: URL;
+  readonly ecsMetadata: HuaweiEcsMetadataOptions;
 }
 
 // iam::<account id>:agency:<agency name>
@@ -60,24 +63,27 @@ export const huawei: CloudPlugin<HuaweiConfig> = {
     if (!withAgency && present(env, 'HUAWEI_STS_ENDPOINT') !== undefined) {
       problems.push({ variable: 'HUAWEI_STS_ENDPOINT', message: 'has no effect without HUAWEI_AGENCY_URN' });
     }
-    let vars: ReturnType<typeof readHuaweiEnv> | undefined;
-    try {
-      vars = readHuaweiEnv(env);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.unshift(...error.problems);
-    }
-    if (problems.length > 0 || !vars) throw new ConfigError(problems);
+    const { vars, ecsMetadata } = loadAll({
+      vars: () => readHuaweiEnv(env),
+      ecsMetadata: () => loadHuaweiEcsMetadataOptions(env),
+      rules: () => {
+        if (problems.length > 0) throw new ConfigError(problems);
+      },
+    });
     return {
       iamEndpoint: vars.HUAWEI_IAM_ENDPOINT ?? new URL('https://iam.myhuaweicloud.com/'),
       agencyUrn: vars.HUAWEI_AGENCY_URN,
       stsEndpoint: vars.HUAWEI_STS_ENDPOINT ?? new URL(`https://sts.${grant.region}.myhuaweicloud.com/`),
+      ecsMetadata,
     };
   },
 
-  credentialSources: () => [
+  // Off FunctionGraph (an ECS with an agency attached), the instance metadata service comes last;
+  // without a token from the platform, IAM is then called with an AK/SK signature.
+  credentialSources: (config) => [
     functionGraphAgency,
     envCredentialSource('sdk-environment', 'HUAWEICLOUD_SDK_AK', 'HUAWEICLOUD_SDK_SK', 'HUAWEICLOUD_SDK_SECURITY_TOKEN'),
+    refreshBeforeExpiry(huaweiEcsMetadataSource(config.ecsMetadata)),
   ],
 
   sessionPolicy: (scope, config) => buildObsPolicy(scope, config.agencyUrn ? '5.0' : '1.1'),

@@ -5,8 +5,10 @@
  */
 import * as z from 'zod/mini';
 import { optionalServiceEndpoint } from '../config/endpoint.js';
-import { readEnv, requiredString } from '../config/env.js';
+import { loadAll, readEnv, requiredString } from '../config/env.js';
 import { envCredentialSource } from '../credentials/chain.js';
+import { refreshBeforeExpiry } from '../credentials/refresh-before-expiry.js';
+import { type CvmRoleOptions, cvmRoleSource, loadCvmRoleOptions } from '../credentials/tencent/cvm-role.js';
 import { ConfigError } from '../errors.js';
 import { buildCamPolicy } from '../policy/tencent/cam-policy.js';
 import { assumeRoleTencent } from '../sts/tencent/assume-role.js';
@@ -17,6 +19,7 @@ export interface TencentConfig {
   readonly stsEndpoint: URL;
   readonly stsRegion: string;
   readonly appId: string;
+  readonly cvmRole: CvmRoleOptions;
 }
 
 // qcs::cam::uin/<uin>:roleName/<name> or qcs::cam::uin/<uin>:role/<role id>
@@ -30,11 +33,15 @@ export const tencent: CloudPlugin<TencentConfig> = {
   maxDurationSeconds: 43_200,
 
   loadConfig(env, grant) {
-    const vars = readEnv(env, {
-      TENCENT_ROLE_ARN: requiredString().check(z.regex(ROLE_ARN, 'must look like qcs::cam::uin/<uin>:roleName/<role-name>')),
-      TENCENT_STS_ENDPOINT: optionalServiceEndpoint(),
-      TENCENT_STS_REGION: z.optional(z.string().check(z.regex(REGION, 'must be a region such as ap-guangzhou'))),
-      TENCENT_APPID: z.optional(z.string().check(z.regex(APPID, 'must be the numeric APPID'))),
+    const { vars, cvmRole } = loadAll({
+      vars: () =>
+        readEnv(env, {
+          TENCENT_ROLE_ARN: requiredString().check(z.regex(ROLE_ARN, 'must look like qcs::cam::uin/<uin>:roleName/<role-name>')),
+          TENCENT_STS_ENDPOINT: optionalServiceEndpoint(),
+          TENCENT_STS_REGION: z.optional(z.string().check(z.regex(REGION, 'must be a region such as ap-guangzhou'))),
+          TENCENT_APPID: z.optional(z.string().check(z.regex(APPID, 'must be the numeric APPID'))),
+        }),
+      cvmRole: () => loadCvmRoleOptions(env),
     });
     // COS bucket names end in -<appid>; the resource ARN needs the appid on its own.
     const suffix = /-(\d{5,20})$/.exec(grant.bucket)?.[1];
@@ -50,14 +57,17 @@ export const tencent: CloudPlugin<TencentConfig> = {
       stsEndpoint: vars.TENCENT_STS_ENDPOINT ?? new URL('https://sts.tencentcloudapi.com/'),
       stsRegion: vars.TENCENT_STS_REGION ?? grant.region,
       appId,
+      cvmRole,
     };
   },
 
   // SCF injects the execution role's keys without underscores inside SECRETID/SECRETKEY, unlike the
   // SDK's own variables; both are read, SCF's first. Read per invocation: SCF may rotate them.
-  credentialSources: () => [
+  // Off SCF (a CVM with a role attached), the instance metadata service is the last resort.
+  credentialSources: (config) => [
     envCredentialSource('scf-environment', 'TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN'),
     envCredentialSource('sdk-environment', 'TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'TENCENTCLOUD_SESSION_TOKEN'),
+    refreshBeforeExpiry(cvmRoleSource(config.cvmRole)),
   ],
 
   sessionPolicy: (scope, config) => buildCamPolicy(scope, config.appId),

@@ -71,3 +71,22 @@ export const optionalInt = (min: number, max: number, fallback: number) =>
       return n;
     }),
   );
+
+/**
+ * Runs every loader even when an earlier one fails, so one cold start reports every bad variable; throws
+ * one ConfigError with all their problems, or returns each loader's result by name.
+ */
+export function loadAll<L extends Record<string, () => unknown>>(loaders: L): { [K in keyof L]: ReturnType<L[K]> } {
+  const problems: ConfigError['problems'][number][] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, load] of Object.entries(loaders)) {
+    try {
+      out[name] = load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as { [K in keyof L]: ReturnType<L[K]> };
+}

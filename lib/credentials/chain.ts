@@ -19,7 +19,7 @@ export function credentialChain(sources: readonly CredentialSource[], logger: Lo
     const skipped: string[] = [];
     for (const source of sources) {
       try {
-        const credentials = await source.resolve(invocation);
+        const credentials = await source.resolve(invocation, logger);
         if (credentials) return { credentials, source: source.name };
         skipped.push(`${source.name}: ${source.whenEmpty ?? 'nothing configured'}`);
       } catch (error) {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Invocation } from '../invocation.js';
+import type { Logger } from '../log.js';
 
 export interface RoleCredentials {
   readonly accessKeyId: string;
@@ -23,5 +24,6 @@ export interface CredentialSource {
   readonly name: string;
   /** What the log says when this source has nothing; defaults to "nothing configured". */
   readonly whenEmpty?: string;
-  resolve(invocation: Invocation): Promise<RoleCredentials | undefined>;
+  /** `logger` is for warnings that do not stop the source (a failed refresh served from the old keys). */
+  resolve(invocation: Invocation, logger: Logger): Promise<RoleCredentials | undefined>;
 }

@@ -12,11 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACS3_ALGORITHM,
   canonicalQueryString,
-  percentEncode,
-  sha256Hex,
   signAcs3,
   type Acs3Request,
 } from '../../lib/sts/aliyun/acs3-signature.js';
+import { percentEncode, sha256Hex } from '../../lib/sts/encoding.js';
 import { startCaptureServer, type CaptureServer, type CapturedRequest } from '../helpers/capture-server.js';
 import { FAKE_STS_RESPONSE, decodeQuery, parseAuthorization } from './sts-wire.js';
 

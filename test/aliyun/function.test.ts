@@ -10,6 +10,7 @@ import { createFc3Handler, type Fc3Handler } from '../../functions/aliyun/handle
 import { type AliyunFixture, bearer, fc3Event, startAliyunFixture } from '../helpers/aliyun-fixture.js';
 import { captureLogs, expectNoSecrets } from '../helpers/log-capture.js';
 import { attackCases } from '../helpers/attack-cases.js';
+import { late } from '../helpers/bundle-harness.js';
 
 let fx: AliyunFixture;
 let logs: ReturnType<typeof captureLogs>;
@@ -24,15 +25,6 @@ async function call(h: Fc3Handler, init: Parameters<typeof fc3Event>[0], context
   bodies.push(response.body);
   return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
 }
-
-/** The case list is built at collection time, before the fixture exists; its builders run later. */
-const lazyIdp = () =>
-  new Proxy({} as AliyunFixture['idp'], {
-    get: (_target, key) => {
-      const value = Reflect.get(fx.idp, key);
-      return typeof value === 'function' ? value.bind(fx.idp) : value;
-    },
-  });
 
 beforeAll(async () => {
   fx = await startAliyunFixture();
@@ -150,7 +142,7 @@ describe('issuing', () => {
 });
 
 describe('the attack list: each gets its 4xx and makes no STS call', () => {
-  it.each(attackCases(lazyIdp()).map((c) => [c.name, c] as const))('%s', async (_name, attack) => {
+  it.each(attackCases(late(() => fx.idp)).map((c) => [c.name, c] as const))('%s', async (_name, attack) => {
     const before = fx.sts.requestCount();
     const res = await call(handler, await attack.build());
     expect(res.statusCode).toBe(attack.status);
@@ -356,6 +348,11 @@ describe('misconfiguration', () => {
     const res = await call(handler, { headers: bearer(await fx.idp.mint({ sub: 'nocreds' })) }, fx.context({ credentials: undefined }));
     expect(res.statusCode).toBe(500);
     const line = logs.lines.filter((l) => l.message === 'no role credentials available').at(-1);
-    expect(line?.fields.tried).toEqual(['invocation-context: nothing configured', 'environment: nothing configured']);
+    expect(line?.fields.tried).toEqual([
+      'invocation-context: nothing configured',
+      'environment: nothing configured',
+      'credentials-uri: ALIBABA_CLOUD_CREDENTIALS_URI is not set',
+      'ecs-ram-role: disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED',
+    ]);
   });
 });

@@ -1,8 +1,6 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import type { OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   canonicalQueryString,
   canonicalRequestFor,
@@ -15,7 +13,10 @@ import {
   verifyAcs3Signature,
 } from '../../emulators/aliyun-sts';
 import type { AliyunStsEmulator, AliyunStsEmulatorOptions } from '../../emulators/aliyun-sts';
-import { closeCases } from './shared-server-cases';
+import { emulatorPerTest } from './emulator-per-test';
+import { sendRequest } from './http-client';
+import type { HttpResponse, Sendable } from './http-client';
+import { closeCases, delayCases, listenerCases } from './shared-server-cases';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // A test-only V3 signer. It is deliberately built differently from the emulator's verifier (encodeURIComponent instead
@@ -209,12 +210,7 @@ const VALID_POLICY = JSON.stringify({
   Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: ['acs:oss:*:*:my-bucket/users/42/*'] }],
 });
 
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: Record<string, unknown>;
-}
+type Response = HttpResponse;
 
 interface AssumeRoleRequest {
   params?: Record<string, string>;
@@ -244,12 +240,12 @@ function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function signAssumeRole(request: AssumeRoleRequest = {}, target: AliyunStsEmulator = emulator): V3Signed {
+function signAssumeRole(request: AssumeRoleRequest = {}): V3Signed {
   const caller = request.caller ?? STS_CALLER;
   const params = request.params ?? { RoleArn: ROLE_ARN, RoleSessionName: 'user-42', DurationSeconds: '900' };
   const headers: Record<string, string> = {};
   const base: Record<string, string | undefined> = {
-    host: target.host,
+    host: emulator.host,
     'x-acs-action': 'AssumeRole',
     'x-acs-version': '2015-04-01',
     'x-acs-date': isoSeconds(clock),
@@ -269,34 +265,10 @@ function signAssumeRole(request: AssumeRoleRequest = {}, target: AliyunStsEmulat
   });
 }
 
-function send(
-  target: AliyunStsEmulator,
-  request: { method: string; path: string; headers: OutgoingHttpHeaders; body: string },
-): Promise<Response> {
-  const [hostname, port] = target.host.split(':');
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ hostname, port: Number(port), method: request.method, path: request.path, headers: request.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> = {};
-        try {
-          json = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          // raw faults may send anything
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(request.body);
-  });
-}
+const send = (request: Sendable): Promise<Response> => sendRequest(emulator, request);
 
 function assumeRole(request: AssumeRoleRequest = {}): Promise<Response> {
-  return send(emulator, signAssumeRole(request));
+  return send(signAssumeRole(request));
 }
 
 function expectError(response: Response, status: number, code: string): void {
@@ -304,14 +276,8 @@ function expectError(response: Response, status: number, code: string): void {
   expect(Object.keys(response.json)).toEqual(['RequestId', 'HostId', 'Code', 'Message', 'Recommend']);
 }
 
-beforeEach(async () => {
-  clock = NOW;
-  emulator = await start();
-});
-
-afterEach(async () => {
-  await emulator.close();
-});
+/** A fresh emulator, and the clock at NOW, for each test; `restart` swaps in one started with other options. */
+const restart = emulatorPerTest(start, (started) => (emulator = started), () => (clock = NOW));
 
 describe('AssumeRole success', () => {
   it('issues credentials shaped like STS and records the call', async () => {
@@ -374,8 +340,7 @@ describe('AssumeRole success', () => {
   });
 
   it('accepts the boundaries: 900 s, the role maximum, a 2-char and a 64-char session name, a 2048-byte policy', async () => {
-    await emulator.close();
-    emulator = await start({ maxSessionDuration: 7200 });
+    await restart({ maxSessionDuration: 7200 });
     const base = { RoleArn: ROLE_ARN, RoleSessionName: 'ab' };
     expect((await assumeRole({ params: { ...base, DurationSeconds: '900' } })).status).toBe(200);
     expect((await assumeRole({ params: { ...base, DurationSeconds: '7200' } })).status).toBe(200);
@@ -481,13 +446,13 @@ describe('validation failures', () => {
 
   it('wrong path -> 404 InvalidAction.NotFound', async () => {
     const signed = signAssumeRole();
-    const response = await send(emulator, { ...signed, path: signed.path.replace('/?', '/sts?') });
+    const response = await send({ ...signed, path: signed.path.replace('/?', '/sts?') });
     expectError(response, 404, 'InvalidAction.NotFound');
   });
 
   it('missing Authorization -> 400 MissingAuthorization', async () => {
     const { authorization: _omitted, ...headers } = signAssumeRole().headers;
-    const response = await send(emulator, { ...signAssumeRole(), headers });
+    const response = await send({ ...signAssumeRole(), headers });
     expectError(response, 400, 'MissingAuthorization');
   });
 
@@ -499,27 +464,26 @@ describe('validation failures', () => {
     ['unsorted SignedHeaders', 'ACS3-HMAC-SHA256 Credential=STS.callerAK,SignedHeaders=x-acs-action;host,Signature=00'],
   ])('unparsable Authorization (%s) -> 400 IncompleteSignature', async (_name, authorization) => {
     const signed = signAssumeRole();
-    const response = await send(emulator, { ...signed, headers: { ...signed.headers, authorization } });
+    const response = await send({ ...signed, headers: { ...signed.headers, authorization } });
     expectError(response, 400, 'IncompleteSignature');
   });
 
   it('a signed header sent twice -> 400 IncompleteSignature', async () => {
     const signed = signAssumeRole();
     const headers = { ...signed.headers, 'x-acs-signature-nonce': [signed.headers['x-acs-signature-nonce'] ?? '', 'other'] };
-    expectError(await send(emulator, { ...signed, headers }), 400, 'IncompleteSignature');
+    expectError(await send({ ...signed, headers }), 400, 'IncompleteSignature');
   });
 
   it('malformed percent-encoding or a repeated parameter -> 400 InvalidParameter', async () => {
     const signed = signAssumeRole();
-    expectError(await send(emulator, { ...signed, path: `${signed.path}&X=%zz` }), 400, 'InvalidParameter');
+    expectError(await send({ ...signed, path: `${signed.path}&X=%zz` }), 400, 'InvalidParameter');
     const repeated = signAssumeRole({ params: {} });
     const path = `/?RoleArn=${encodeURIComponent(ROLE_ARN)}&RoleSessionName=a1&RoleSessionName=b2`;
-    expectError(await send(emulator, { ...repeated, path }), 400, 'InvalidParameter');
+    expectError(await send({ ...repeated, path }), 400, 'InvalidParameter');
   });
 
   it('honours allowedSkewSeconds and maxSessionDuration options', async () => {
-    await emulator.close();
-    emulator = await start({ allowedSkewSeconds: 60, maxSessionDuration: 43200 });
+    await restart({ allowedSkewSeconds: 60, maxSessionDuration: 43200 });
     expectError(await assumeRole({ headers: { 'x-acs-date': isoSeconds(NOW - 61_000) } }), 400, 'InvalidTimeStamp.Expired');
     expect((await assumeRole({ headers: { 'x-acs-date': isoSeconds(NOW - 60_000) } })).status).toBe(200);
     expect((await assumeRole({ params: { RoleArn: ROLE_ARN, RoleSessionName: 'ab', DurationSeconds: '43200' } })).status).toBe(200);
@@ -532,8 +496,8 @@ describe('validation failures', () => {
 
   it('follows the clock it is given', async () => {
     clock = NOW + 3_600_000;
-    expectError(await send(emulator, signAssumeRoleAt(NOW)), 400, 'InvalidTimeStamp.Expired');
-    expect((await send(emulator, signAssumeRoleAt(clock))).status).toBe(200);
+    expectError(await send(signAssumeRoleAt(NOW)), 400, 'InvalidTimeStamp.Expired');
+    expect((await send(signAssumeRoleAt(clock))).status).toBe(200);
   });
 });
 
@@ -553,7 +517,7 @@ describe('tampering after signing', () => {
       params: { RoleArn: ROLE_ARN, RoleSessionName: 'user-42', DurationSeconds: '900', Policy: VALID_POLICY },
       headers: { 'x-acs-accesskey-id': STS_CALLER.accessKeyId },
     });
-    const response = await send(emulator, tamper(signed));
+    const response = await send(tamper(signed));
     expect(response.json['Code']).toBe(code);
     expect(emulator.calls).toEqual([]);
   }
@@ -582,7 +546,7 @@ describe('tampering after signing', () => {
 
   it('a + left unencoded is read as a space -> SignatureDoesNotMatch', async () => {
     const signed = signAssumeRole({ params: { RoleArn: ROLE_ARN, RoleSessionName: 'user-42', ExternalId: 'a+b' } });
-    const response = await send(emulator, { ...signed, path: signed.path.replace('a%2Bb', 'a+b') });
+    const response = await send({ ...signed, path: signed.path.replace('a%2Bb', 'a+b') });
     expect(response.json['Code']).toBe('SignatureDoesNotMatch');
   });
 
@@ -598,7 +562,7 @@ describe('tampering after signing', () => {
   it('equivalent re-encodings of the query still verify', async () => {
     const signed = signAssumeRole({ params: { RoleArn: ROLE_ARN, RoleSessionName: 'user.42', ExternalId: 'a~b' } });
     const path = signed.path.replace('user.42', 'user%2E42').replace('a~b', 'a%7eb').replace(/%3A/g, '%3a');
-    expect((await send(emulator, { ...signed, path })).status).toBe(200);
+    expect((await send({ ...signed, path })).status).toBe(200);
     expect(emulator.calls[0]?.roleSessionName).toBe('user.42');
   });
 
@@ -611,8 +575,8 @@ describe('tampering after signing', () => {
 describe('nonce replay', () => {
   it('refuses a replayed request', async () => {
     const signed = signAssumeRole();
-    expect((await send(emulator, signed)).status).toBe(200);
-    expectError(await send(emulator, signed), 400, 'SignatureNonceUsed');
+    expect((await send(signed)).status).toBe(200);
+    expectError(await send(signed), 400, 'SignatureNonceUsed');
     expect(emulator.calls).toHaveLength(1);
     expect(emulator.rejections).toEqual([{ code: 'SignatureNonceUsed', status: 400 }]);
   });
@@ -671,19 +635,11 @@ describe('faults', () => {
     expect((await assumeRole()).status).toBe(200);
   });
 
-  it('delay: answers normally after the delay', async () => {
-    emulator.injectFault({ kind: 'delay', ms: 250 });
-    const started = performance.now();
-    const response = await assumeRole();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(240);
-    expect(response.status).toBe(200);
-    expect(emulator.calls).toHaveLength(1);
-  });
-
-  it('delay: still validates the delayed request', async () => {
-    emulator.injectFault({ kind: 'delay', ms: 10 });
-    expectError(await assumeRole({ caller: { ...STS_CALLER, accessKeySecret: 'wrong' } }), 400, 'SignatureDoesNotMatch');
-  });
+  delayCases(
+    () => emulator,
+    async () => expect((await assumeRole()).status).toBe(200),
+    async () => expectError(await assumeRole({ caller: { ...STS_CALLER, accessKeySecret: 'wrong' } }), 400, 'SignatureDoesNotMatch'),
+  );
 
   closeCases(() => emulator, () => assumeRole());
 });
@@ -705,23 +661,7 @@ describe('bookkeeping', () => {
     expect((await assumeRole()).status).toBe(200);
   });
 
-  it('exposes url and host of the loopback listener', () => {
-    expect(emulator.host).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(emulator.url).toBe(`http://${emulator.host}`);
-  });
-
-  it('listens on a requested port', async () => {
-    const probe = await start();
-    const port = Number(probe.host.split(':')[1]);
-    await probe.close();
-    const fixed = await start({ port });
-    try {
-      expect(fixed.host).toBe(`127.0.0.1:${port}`);
-      expect((await send(fixed, signAssumeRole({}, fixed))).status).toBe(200);
-    } finally {
-      await fixed.close();
-    }
-  });
+  listenerCases(() => emulator, (port) => restart({ port }), async () => expect((await assumeRole()).status).toBe(200));
 });
 
 // The official SDK (a devDependency) signs with V3 by default. Accepting what it sends, and having it understand our

@@ -1,25 +1,17 @@
-import { createHash } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import type { OutgoingHttpHeaders } from 'node:http';
-import { createRequire } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_POLICY_CHARACTERS, microsecondTimestamp, startHuaweiIamEmulator } from '../../emulators/huawei-iam';
 import type { HuaweiIamEmulator, HuaweiIamEmulatorOptions, RecordedSecurityTokenCall } from '../../emulators/huawei-iam';
-import { closeCases } from './shared-server-cases';
+import { emulatorPerTest } from './emulator-per-test';
+import { sendRequest } from './http-client';
+import type { HttpResponse, Sendable } from './http-client';
+import { sdkDate, signWithSdk, withAuthorization, withHeader } from './huawei-client';
+import type { HuaweiSignOptions } from './huawei-client';
+import { closeCases, delayCases, listenerCases } from './shared-server-cases';
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Clients: the official SDK signer (@huaweicloud/huaweicloud-sdk-core, CommonJS, typed locally) for AK/SK requests,
-// plain HTTP for token requests and malformed ones.
+// Clients: the official SDK signer (./huawei-client.ts) for AK/SK requests, plain HTTP for token requests and
+// malformed ones.
 // ---------------------------------------------------------------------------------------------------------------------
-
-type SdkSigner = {
-  sign(
-    request: { endpoint: string; method: string; headers: Record<string, string>; data?: unknown },
-    credential: { getAk(): string; getSk(): string },
-  ): Record<string, string>;
-};
-const require = createRequire(import.meta.url);
-const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner') as { AKSKSigner: SdkSigner };
 
 const NOW = Date.parse('2026-11-22T05:18:01Z');
 const PATH = '/v3.0/OS-CREDENTIAL/securitytokens';
@@ -41,19 +33,7 @@ const POLICY = {
 };
 const body = (identity: Record<string, unknown>): Record<string, unknown> => ({ auth: { identity: { methods: ['token'], ...identity } } });
 
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: Record<string, unknown>;
-}
-
-interface Sendable {
-  method: string;
-  path: string;
-  headers: OutgoingHttpHeaders;
-  body: string;
-}
+type Response = HttpResponse;
 
 let clock = NOW;
 let emulator: HuaweiIamEmulator;
@@ -69,88 +49,29 @@ async function start(options: Partial<HuaweiIamEmulatorOptions> = {}): Promise<H
   });
 }
 
-beforeEach(async () => {
-  clock = NOW;
-  emulator = await start();
-});
+/** A fresh emulator, and the clock at NOW, for each test; `restart` swaps in one started with other options. */
+const restart = emulatorPerTest(start, (started) => (emulator = started), () => (clock = NOW));
 
-afterEach(async () => {
-  await emulator.close();
-});
-
-const sdkDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-
-interface SignOptions {
-  /** A JSON value (serialised as the SDK does) or raw body text. */
+interface SignOptions extends HuaweiSignOptions {
+  /** A JSON value (serialised as the SDK does), unless `raw` is given. */
   body?: unknown;
-  raw?: string;
-  caller?: { ak: string; sk: string; token?: string };
-  headers?: Record<string, string>;
-  date?: number;
-  method?: string;
-  path?: string;
-  target?: HuaweiIamEmulator;
 }
 
-/**
- * Signs with the official SDK signer, which signs every header it is given. Raw bodies are signed through
- * X-Sdk-Content-Sha256 (the SDK otherwise hashes JSON.stringify of its data).
- */
 function signed(options: SignOptions = {}): Sendable {
-  const caller = options.caller ?? TEMP;
-  const target = options.target ?? emulator;
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json;charset=UTF-8',
-    'X-Sdk-Date': sdkDate(options.date ?? clock),
-    ...(caller.token !== undefined && { 'X-Security-Token': caller.token }),
-    ...(options.raw !== undefined && { 'X-Sdk-Content-Sha256': createHash('sha256').update(options.raw).digest('hex') }),
-    ...options.headers,
-  };
-  const data = options.raw === undefined ? (options.body ?? body({ token: { duration_seconds: 900 } })) : undefined;
-  const method = options.method ?? 'POST';
-  const path = options.path ?? PATH;
-  const out = AKSKSigner.sign({ endpoint: `${target.url}${path}`, method, headers, ...(data !== undefined && { data }) }, { getAk: () => caller.ak, getSk: () => caller.sk });
-  return { method, path, headers: out, body: options.raw ?? JSON.stringify(data) };
+  const data = options.body ?? body({ token: { duration_seconds: 900 } });
+  return signWithSdk(options, { url: emulator.url, path: PATH, contentType: 'application/json;charset=UTF-8', caller: TEMP, date: clock, data });
 }
 
 function withToken(options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string | undefined>; method?: string; path?: string } = {}): Sendable {
-  const merged: Record<string, string | undefined> = { 'Content-Type': 'application/json;charset=utf8', 'X-Auth-Token': options.token ?? AGENCY_TOKEN, ...options.headers };
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(merged)) if (value !== undefined) headers[name] = value;
   return {
     method: options.method ?? 'POST',
     path: options.path ?? PATH,
-    headers,
+    headers: { 'Content-Type': 'application/json;charset=utf8', 'X-Auth-Token': options.token ?? AGENCY_TOKEN, ...options.headers },
     body: options.raw ?? JSON.stringify(options.body ?? body({ token: { duration_seconds: 900 } })),
   };
 }
 
-function send(request: Sendable, target: HuaweiIamEmulator = emulator): Promise<Response> {
-  const [hostname, port] = target.host.split(':');
-  return new Promise((resolve, reject) => {
-    // An explicit length, and headers set to undefined (removed by a test) left out.
-    const headers: OutgoingHttpHeaders = { 'Content-Length': Buffer.byteLength(request.body) };
-    for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = value;
-    const req = httpRequest({ hostname, port: Number(port), method: request.method, path: request.path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> = {};
-        try {
-          json = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          // raw faults may send anything
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(request.body);
-  });
-}
-
+const send = (request: Sendable): Promise<Response> => sendRequest(emulator, request);
 const tokenCall = (options: Parameters<typeof withToken>[0] = {}): Promise<Response> => send(withToken(options));
 const akskCall = (options: SignOptions = {}): Promise<Response> => send(signed(options));
 
@@ -520,35 +441,30 @@ describe('AK/SK authentication', () => {
   });
 
   it('honours allowedSkewSeconds', async () => {
-    await emulator.close();
-    emulator = await start({ allowedSkewSeconds: 60 });
+    await restart({ allowedSkewSeconds: 60 });
     expectError(await akskCall({ date: NOW - 61_000 }), 401, 'APIGW.0301', /signature expired/);
     expect((await akskCall({ date: NOW - 60_000 })).status).toBe(201);
   });
-
-  const tamper = (change: (request: Sendable) => Sendable) => change;
-  const header = (name: string, value: string) => tamper((request) => ({ ...request, headers: { ...request.headers, [name]: value } }));
-  const authorization = (edit: (value: string) => string) => tamper((request) => ({ ...request, headers: { ...request.headers, Authorization: edit(String(request.headers['Authorization'])) } }));
 
   it.each<[string, (request: Sendable) => Sendable, RegExp]>([
     ['the body (a value)', (r) => ({ ...r, body: r.body.replace('900', '901') }), /verify aksk signature fail/],
     ['the body (whitespace only)', (r) => ({ ...r, body: `${r.body} ` }), /verify aksk signature fail/],
     ['the body (policy added)', (r) => ({ ...r, body: JSON.stringify(body({ policy: POLICY })) }), /verify aksk signature fail/],
-    ['a signed header (Content-Type)', header('Content-Type', 'application/json'), /verify aksk signature fail/],
-    ['the Host', header('host', 'iam.myhuaweicloud.com'), /verify aksk signature fail/],
-    ['X-Sdk-Date within the window', header('X-Sdk-Date', sdkDate(NOW + 1000)), /verify aksk signature fail/],
+    ['a signed header (Content-Type)', withHeader('Content-Type', 'application/json'), /verify aksk signature fail/],
+    ['the Host', withHeader('host', 'iam.myhuaweicloud.com'), /verify aksk signature fail/],
+    ['X-Sdk-Date within the window', withHeader('X-Sdk-Date', sdkDate(NOW + 1000)), /verify aksk signature fail/],
     ['an added query string', (r) => ({ ...r, path: `${r.path}?duration_seconds=86400` }), /verify aksk signature fail/],
-    ['one digit of the signature', authorization((a) => a.slice(0, -1) + (a.endsWith('0') ? '1' : '0')), /verify aksk signature fail/],
-    ['the AK swapped for the permanent one', authorization((a) => a.replace(TEMP.ak, PERMANENT.ak)), /permanent key/],
-    ['lower-case algorithm', authorization((a) => a.replace('SDK-HMAC-SHA256', 'sdk-hmac-sha256')), /invalid Authorization: unsupported algorithm/],
-    ['lower-case Access', authorization((a) => a.replace('Access=', 'access=')), /invalid Authorization: unexpected Authorization element "access=/],
-    ['lower-case SignedHeaders', authorization((a) => a.replace('SignedHeaders=', 'signedheaders=')), /invalid Authorization/],
-    ['host left out of SignedHeaders', authorization((a) => a.replace('content-type;host;', 'content-type;')), /SignedHeaders must include host$/],
-    ['x-sdk-date left out of SignedHeaders', authorization((a) => a.replace(';x-sdk-date;', ';')), /SignedHeaders must include x-sdk-date$/],
-    ['unsorted SignedHeaders', authorization((a) => a.replace('content-type;host', 'host;content-type')), /sorted/],
+    ['one digit of the signature', withAuthorization((a) => a.slice(0, -1) + (a.endsWith('0') ? '1' : '0')), /verify aksk signature fail/],
+    ['the AK swapped for the permanent one', withAuthorization((a) => a.replace(TEMP.ak, PERMANENT.ak)), /permanent key/],
+    ['lower-case algorithm', withAuthorization((a) => a.replace('SDK-HMAC-SHA256', 'sdk-hmac-sha256')), /invalid Authorization: unsupported algorithm/],
+    ['lower-case Access', withAuthorization((a) => a.replace('Access=', 'access=')), /invalid Authorization: unexpected Authorization element "access=/],
+    ['lower-case SignedHeaders', withAuthorization((a) => a.replace('SignedHeaders=', 'signedheaders=')), /invalid Authorization/],
+    ['host left out of SignedHeaders', withAuthorization((a) => a.replace('content-type;host;', 'content-type;')), /SignedHeaders must include host$/],
+    ['x-sdk-date left out of SignedHeaders', withAuthorization((a) => a.replace(';x-sdk-date;', ';')), /SignedHeaders must include x-sdk-date$/],
+    ['unsorted SignedHeaders', withAuthorization((a) => a.replace('content-type;host', 'host;content-type')), /sorted/],
     ['X-Sdk-Date removed', (r) => ({ ...r, headers: { ...r.headers, 'X-Sdk-Date': undefined } }), /signed header x-sdk-date is absent$/],
     ['a signed header sent twice', (r) => ({ ...r, headers: { ...r.headers, 'Content-Type': ['application/json;charset=UTF-8', 'text/plain'] } }), /signed header content-type is repeated$/],
-    ['Authorization garbage', header('Authorization', 'Bearer abc'), /unsupported algorithm "Bearer"/],
+    ['Authorization garbage', withHeader('Authorization', 'Bearer abc'), /unsupported algorithm "Bearer"/],
   ])('tampering: %s -> 401', async (_name, change, message) => {
     expectError(await send(change(signed())), 401, 'APIGW.0301', message);
     expect(emulator.calls).toEqual([]);
@@ -563,16 +479,14 @@ describe('AK/SK authentication', () => {
 
   it('reads callers on every request', async () => {
     const callers: Record<string, { secretKey: string; securityToken?: string }> = {};
-    await emulator.close();
-    emulator = await start({ callers });
+    await restart({ callers });
     expectError(await akskCall({ caller: PERMANENT }), 401, 'APIGW.0301', /ak not exist/);
     callers[PERMANENT.ak] = { secretKey: PERMANENT.sk };
     expect((await akskCall({ caller: PERMANENT })).status).toBe(201);
   });
 
   it('without callers only tokens authenticate', async () => {
-    await emulator.close();
-    emulator = await startHuaweiIamEmulator({ tokens: [AGENCY_TOKEN], now: () => clock });
+    await restart({ callers: undefined });
     expectError(await akskCall({ caller: PERMANENT }), 401, 'APIGW.0301', /ak not exist/);
     expect((await tokenCall()).status).toBe(201);
   });
@@ -620,15 +534,11 @@ describe('faults', () => {
     expect((await tokenCall()).status).toBe(201);
   });
 
-  it('delay: answers normally after the delay, and still validates', async () => {
-    emulator.injectFault({ kind: 'delay', ms: 250 });
-    const started = performance.now();
-    const response = await tokenCall();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(240);
-    expect(response.status).toBe(201);
-    emulator.injectFault({ kind: 'delay', ms: 10 });
-    expectError(await tokenCall({ token: OTHER_TOKEN }), 401, 'APIGW.0301');
-  });
+  delayCases(
+    () => emulator,
+    async () => expect((await tokenCall()).status).toBe(201),
+    async () => expectError(await tokenCall({ token: OTHER_TOKEN }), 401, 'APIGW.0301'),
+  );
 
   closeCases(() => emulator, () => tokenCall());
 });
@@ -655,15 +565,7 @@ describe('bookkeeping', () => {
     expect((await tokenCall()).status).toBe(201);
   });
 
-  it('exposes url and host of the loopback listener and listens on a requested port', async () => {
-    expect(emulator.host).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(emulator.url).toBe(`http://${emulator.host}`);
-    const port = Number(emulator.host.split(':')[1]);
-    await emulator.close();
-    emulator = await start({ port });
-    expect(emulator.host).toBe(`127.0.0.1:${port}`);
-    expect((await akskCall()).status).toBe(201);
-  });
+  listenerCases(() => emulator, (port) => restart({ port }), async () => expect((await akskCall()).status).toBe(201));
 
   it('an unexpected failure is answered with 500 IAM.0006 instead of hanging', async () => {
     tokens.unshift(42 as unknown as string);

@@ -1,25 +1,16 @@
-import { createHash } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import type { OutgoingHttpHeaders } from 'node:http';
-import { createRequire } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_POLICY_LENGTH, startHuaweiStsEmulator, v5PolicyProblem } from '../../emulators/huawei-sts';
 import type { HuaweiStsEmulator, HuaweiStsEmulatorOptions, RecordedAssumeAgency } from '../../emulators/huawei-sts';
-import { closeCases } from './shared-server-cases';
+import { emulatorPerTest } from './emulator-per-test';
+import { sendRequest } from './http-client';
+import type { HttpResponse, Sendable } from './http-client';
+import { sdkDate, signWithSdk, withAuthorization, withHeader } from './huawei-client';
+import type { HuaweiSignOptions } from './huawei-client';
+import { closeCases, delayCases, listenerCases } from './shared-server-cases';
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Client: the official SDK signer (@huaweicloud/huaweicloud-sdk-core, CommonJS, typed locally), plus raw HTTP edits
-// for malformed requests.
+// Client: the official SDK signer (./huawei-client.ts), plus raw HTTP edits for malformed requests.
 // ---------------------------------------------------------------------------------------------------------------------
-
-type SdkSigner = {
-  sign(
-    request: { endpoint: string; method: string; headers: Record<string, string>; data?: unknown },
-    credential: { getAk(): string; getSk(): string },
-  ): Record<string, string>;
-};
-const require = createRequire(import.meta.url);
-const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner') as { AKSKSigner: SdkSigner };
 
 const NOW = Date.parse('2026-11-22T05:18:01Z');
 const PATH = '/v5/agencies/assume';
@@ -37,19 +28,7 @@ const POLICY_JSON = JSON.stringify({
   ],
 });
 
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: Record<string, unknown>;
-}
-
-interface Sendable {
-  method: string;
-  path: string;
-  headers: OutgoingHttpHeaders;
-  body: string;
-}
+type Response = HttpResponse;
 
 let clock = NOW;
 let emulator: HuaweiStsEmulator;
@@ -63,72 +42,20 @@ async function start(options: Partial<HuaweiStsEmulatorOptions> = {}): Promise<H
   });
 }
 
-beforeEach(async () => {
-  clock = NOW;
-  emulator = await start();
-});
+/** A fresh emulator, and the clock at NOW, for each test; `restart` swaps in one started with other options. */
+const restart = emulatorPerTest(start, (started) => (emulator = started), () => (clock = NOW));
 
-afterEach(async () => {
-  await emulator.close();
-});
-
-const sdkDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
-
-interface SignOptions {
+interface SignOptions extends HuaweiSignOptions {
   /** Body fields (serialised as the SDK does), unless `raw` is given. */
   params?: Record<string, unknown>;
-  raw?: string;
-  caller?: { ak: string; sk: string; token?: string };
-  headers?: Record<string, string>;
-  date?: number;
-  method?: string;
-  path?: string;
-  target?: HuaweiStsEmulator;
 }
 
-/** Signs with the official SDK signer; raw bodies are signed through X-Sdk-Content-Sha256. */
 function signed(options: SignOptions = {}): Sendable {
-  const caller = options.caller ?? TEMP;
-  const target = options.target ?? emulator;
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'X-Sdk-Date': sdkDate(options.date ?? clock),
-    ...(caller.token !== undefined && { 'X-Security-Token': caller.token }),
-    ...(options.raw !== undefined && { 'X-Sdk-Content-Sha256': createHash('sha256').update(options.raw).digest('hex') }),
-    ...options.headers,
-  };
-  const data = options.raw === undefined ? (options.params ?? { agency_urn: AGENCY_URN, agency_session_name: 'user-42', duration_seconds: 900 }) : undefined;
-  const method = options.method ?? 'POST';
-  const path = options.path ?? PATH;
-  const out = AKSKSigner.sign({ endpoint: `${target.url}${path}`, method, headers, ...(data !== undefined && { data }) }, { getAk: () => caller.ak, getSk: () => caller.sk });
-  return { method, path, headers: out, body: options.raw ?? JSON.stringify(data) };
+  const data = options.params ?? { agency_urn: AGENCY_URN, agency_session_name: 'user-42', duration_seconds: 900 };
+  return signWithSdk(options, { url: emulator.url, path: PATH, contentType: 'application/json', caller: TEMP, date: clock, data });
 }
 
-function send(request: Sendable, target: HuaweiStsEmulator = emulator): Promise<Response> {
-  const [hostname, port] = target.host.split(':');
-  return new Promise((resolve, reject) => {
-    const headers: OutgoingHttpHeaders = { 'Content-Length': Buffer.byteLength(request.body) };
-    for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = value;
-    const req = httpRequest({ hostname, port: Number(port), method: request.method, path: request.path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> = {};
-        try {
-          json = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          // raw faults may send anything
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(request.body);
-  });
-}
-
+const send = (request: Sendable): Promise<Response> => sendRequest(emulator, request);
 const assume = (options: SignOptions = {}): Promise<Response> => send(signed(options));
 const params = (overrides: Record<string, unknown>): Record<string, unknown> => ({ agency_urn: AGENCY_URN, agency_session_name: 'user-42', ...overrides });
 
@@ -444,31 +371,24 @@ describe('AK/SK authentication', () => {
   });
 
   it('honours allowedSkewSeconds', async () => {
-    await emulator.close();
-    emulator = await start({ allowedSkewSeconds: 30 });
+    await restart({ allowedSkewSeconds: 30 });
     expectError(await assume({ date: NOW + 31_000 }), 401, 'APIGW.0301', /signature expired/);
     expect((await assume({ date: NOW + 30_000 })).status).toBe(200);
-  });
-
-  const header = (name: string, value: string) => (request: Sendable): Sendable => ({ ...request, headers: { ...request.headers, [name]: value } });
-  const authorization = (edit: (value: string) => string) => (request: Sendable): Sendable => ({
-    ...request,
-    headers: { ...request.headers, Authorization: edit(String(request.headers['Authorization'])) },
   });
 
   it.each<[string, (request: Sendable) => Sendable, RegExp]>([
     ['the agency in the body', (r) => ({ ...r, body: r.body.replace('stsgate-obs', 'other-agency') }), /verify aksk signature fail/],
     ['the duration in the body', (r) => ({ ...r, body: r.body.replace('900', '3600') }), /verify aksk signature fail/],
     ['the policy in the body', (r) => ({ ...r, body: r.body.replace('putObject', 'deleteObject') }), /verify aksk signature fail/],
-    ['a signed header (Content-Type)', header('Content-Type', 'application/json;charset=UTF-8'), /verify aksk signature fail/],
-    ['the Host', header('host', 'sts.cn-north-4.myhuaweicloud.com'), /verify aksk signature fail/],
-    ['X-Sdk-Date within the window', header('X-Sdk-Date', sdkDate(NOW - 1000)), /verify aksk signature fail/],
+    ['a signed header (Content-Type)', withHeader('Content-Type', 'application/json;charset=UTF-8'), /verify aksk signature fail/],
+    ['the Host', withHeader('host', 'sts.cn-north-4.myhuaweicloud.com'), /verify aksk signature fail/],
+    ['X-Sdk-Date within the window', withHeader('X-Sdk-Date', sdkDate(NOW - 1000)), /verify aksk signature fail/],
     ['an added query', (r) => ({ ...r, path: `${r.path}?x=1` }), /verify aksk signature fail/],
-    ['one digit of the signature', authorization((a) => a.slice(0, -1) + (a.endsWith('0') ? '1' : '0')), /verify aksk signature fail/],
-    ['lower-case algorithm', authorization((a) => a.replace('SDK-HMAC-SHA256', 'Sdk-Hmac-Sha256')), /unsupported algorithm/],
-    ['lower-case Signature', authorization((a) => a.replace('Signature=', 'signature=')), /unexpected Authorization element "signature=/],
-    ['host left out of SignedHeaders', authorization((a) => a.replace('content-type;host;', 'content-type;')), /SignedHeaders must include host$/],
-    ['x-security-token left out of SignedHeaders', authorization((a) => a.replace(';x-security-token', '')), /SignedHeaders must include x-security-token$/],
+    ['one digit of the signature', withAuthorization((a) => a.slice(0, -1) + (a.endsWith('0') ? '1' : '0')), /verify aksk signature fail/],
+    ['lower-case algorithm', withAuthorization((a) => a.replace('SDK-HMAC-SHA256', 'Sdk-Hmac-Sha256')), /unsupported algorithm/],
+    ['lower-case Signature', withAuthorization((a) => a.replace('Signature=', 'signature=')), /unexpected Authorization element "signature=/],
+    ['host left out of SignedHeaders', withAuthorization((a) => a.replace('content-type;host;', 'content-type;')), /SignedHeaders must include host$/],
+    ['x-security-token left out of SignedHeaders', withAuthorization((a) => a.replace(';x-security-token', '')), /SignedHeaders must include x-security-token$/],
   ])('tampering: %s -> 401', async (_name, change, message) => {
     expectError(await send(change(signed({ params: params({ duration_seconds: 900, policy: POLICY_JSON }) }))), 401, 'APIGW.0301', message);
     expect(emulator.calls).toEqual([]);
@@ -477,8 +397,7 @@ describe('AK/SK authentication', () => {
   it('reads callers and agencies on every request', async () => {
     const callers: HuaweiStsEmulatorOptions['callers'] = {};
     const agencies: HuaweiStsEmulatorOptions['agencies'] = {};
-    await emulator.close();
-    emulator = await start({ callers, agencies });
+    await restart({ callers, agencies });
     expectError(await assume({ caller: PERMANENT }), 401, 'APIGW.0301', /ak not exist/);
     callers[PERMANENT.ak] = { secretKey: PERMANENT.sk };
     expectError(await assume({ caller: PERMANENT }), 403, 'PAP5.0001');
@@ -517,14 +436,11 @@ describe('faults', () => {
     expect(emulator.calls).toHaveLength(1);
   });
 
-  it('delay: answers normally after the delay, and still validates', async () => {
-    emulator.injectFault({ kind: 'delay', ms: 200 });
-    const started = performance.now();
-    expect((await assume()).status).toBe(200);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
-    emulator.injectFault({ kind: 'delay', ms: 10 });
-    expectError(await assume({ caller: { ...TEMP, sk: 'wrong' } }), 401, 'APIGW.0301');
-  });
+  delayCases(
+    () => emulator,
+    async () => expect((await assume()).status).toBe(200),
+    async () => expectError(await assume({ caller: { ...TEMP, sk: 'wrong' } }), 401, 'APIGW.0301'),
+  );
 
   closeCases(() => emulator, () => assume());
 });
@@ -549,15 +465,7 @@ describe('bookkeeping', () => {
     expect((await assume()).status).toBe(200);
   });
 
-  it('exposes url and host and listens on a requested port', async () => {
-    expect(emulator.host).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(emulator.url).toBe(`http://${emulator.host}`);
-    const port = Number(emulator.host.split(':')[1]);
-    await emulator.close();
-    emulator = await start({ port });
-    expect(emulator.host).toBe(`127.0.0.1:${port}`);
-    expect((await assume()).status).toBe(200);
-  });
+  listenerCases(() => emulator, (port) => restart({ port }), async () => expect((await assume()).status).toBe(200));
 
   it('refuses impossible options', async () => {
     await expect(start({ allowedSkewSeconds: -1 })).rejects.toThrow(RangeError);
@@ -568,8 +476,7 @@ describe('bookkeeping', () => {
 
   it('an agency made invalid while running answers 500 rather than issuing', async () => {
     const agencies: HuaweiStsEmulatorOptions['agencies'] = { [AGENCY_URN]: {} };
-    await emulator.close();
-    emulator = await start({ agencies });
+    await restart({ agencies });
     agencies[AGENCY_URN] = { maxSessionDuration: 60 };
     expectError(await assume(), 500, 'STS.InternalError', /maxSessionDuration/);
     expect(emulator.calls).toEqual([]);

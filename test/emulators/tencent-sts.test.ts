@@ -1,9 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import { Agent, request as httpRequest } from 'node:http';
-import type { OutgoingHttpHeaders } from 'node:http';
+import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   MAX_POLICY_LENGTH,
   canonicalHeaderValue,
@@ -20,7 +19,10 @@ import {
   verifyTc3Signature,
 } from '../../emulators/tencent-sts';
 import type { RecordedTencentAssumeRole, TencentStsEmulator, TencentStsEmulatorOptions } from '../../emulators/tencent-sts';
-import { closeCases } from './shared-server-cases';
+import { emulatorPerTest } from './emulator-per-test';
+import { sendRequest } from './http-client';
+import type { HttpResponse, Sendable } from './http-client';
+import { closeCases, delayCases, listenerCases } from './shared-server-cases';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // A test-only TC3 signer. It is deliberately built differently from the emulator's verifier (headers given as a map
@@ -294,12 +296,8 @@ const POLICY_JSON = JSON.stringify(POLICY);
 const ENCODED_POLICY = encodeURIComponent(POLICY_JSON);
 const ALL_SIGNED = ['content-type', 'host', 'x-tc-action', 'x-tc-region', 'x-tc-timestamp', 'x-tc-token', 'x-tc-version'];
 
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: { Response?: Record<string, unknown> };
-}
+/** API 3.0 wraps every answer, success or error, in `Response`. */
+type Response = HttpResponse<{ Response?: Record<string, unknown> }>;
 
 interface AssumeRoleRequest {
   /** The JSON body's fields (serialised), unless `body` is given. */
@@ -331,13 +329,13 @@ async function start(options: Partial<TencentStsEmulatorOptions> = {}): Promise<
   });
 }
 
-function signAssumeRole(request: AssumeRoleRequest = {}, target: TencentStsEmulator = emulator): Tc3Signed {
+function signAssumeRole(request: AssumeRoleRequest = {}): Tc3Signed {
   const caller = request.caller ?? TEMP_CALLER;
   const timestamp = request.timestamp ?? Math.floor(clock / 1000);
   const params = request.params ?? { RoleArn: ROLE_ARN, RoleSessionName: 'user-42', DurationSeconds: 900 };
   const merged: Record<string, string | undefined> = {
     'Content-Type': 'application/json; charset=utf-8',
-    Host: target.host,
+    Host: emulator.host,
     'X-TC-Action': 'AssumeRole',
     'X-TC-Version': '2018-08-13',
     'X-TC-Region': 'ap-guangzhou',
@@ -362,33 +360,10 @@ function signAssumeRole(request: AssumeRoleRequest = {}, target: TencentStsEmula
   });
 }
 
-function send(target: TencentStsEmulator, request: { method: string; path: string; headers: OutgoingHttpHeaders; body: string }): Promise<Response> {
-  const [hostname, port] = target.host.split(':');
-  return new Promise((resolve, reject) => {
-    // An explicit length, because node's client sends a GET body without any framing.
-    const headers = { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) };
-    const req = httpRequest({ hostname, port: Number(port), method: request.method, path: request.path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Response['json'] = {};
-        try {
-          json = JSON.parse(text) as Response['json'];
-        } catch {
-          // raw faults may send anything
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(request.body);
-  });
-}
+const send = (request: Sendable): Promise<Response> => sendRequest(emulator, request);
 
 function assumeRole(request: AssumeRoleRequest = {}): Promise<Response> {
-  return send(emulator, signAssumeRole(request));
+  return send(signAssumeRole(request));
 }
 
 function errorOf(response: Response): { Code?: unknown; Message?: unknown } {
@@ -414,14 +389,8 @@ function successOf(response: Response): SuccessBody {
   return response.json.Response as unknown as SuccessBody;
 }
 
-beforeEach(async () => {
-  clock = NOW;
-  emulator = await start();
-});
-
-afterEach(async () => {
-  await emulator.close();
-});
+/** A fresh emulator, and the clock at NOW, for each test; `restart` swaps in one started with other options. */
+const restart = emulatorPerTest(start, (started) => (emulator = started), () => (clock = NOW));
 
 describe('AssumeRole success', () => {
   it('issues credentials shaped like STS and records the call with the policy decoded', async () => {
@@ -502,8 +471,7 @@ describe('AssumeRole success', () => {
   });
 
   it('accepts the boundaries: 0 s, the role maximum, 2- and 128-char session names, a 2048-char policy', async () => {
-    await emulator.close();
-    emulator = await start({ maxSessionDuration: 43200 });
+    await restart({ maxSessionDuration: 43200 });
     const base = { RoleArn: ROLE_ARN, RoleSessionName: 'ab' };
     for (const params of [
       { ...base, DurationSeconds: 0 },
@@ -679,7 +647,7 @@ describe('validation failures', () => {
 
   it('missing Authorization -> AuthFailure.InvalidAuthorization', async () => {
     const { Authorization: _omitted, ...headers } = signAssumeRole().headers;
-    expectError(await send(emulator, { ...signAssumeRole(), headers }), 'AuthFailure.InvalidAuthorization');
+    expectError(await send({ ...signAssumeRole(), headers }), 'AuthFailure.InvalidAuthorization');
   });
 
   it.each([
@@ -693,19 +661,19 @@ describe('validation failures', () => {
     ['short signature', `TC3-HMAC-SHA256 Credential=${TEMP_CALLER.secretId}/2026-11-22/sts/tc3_request, SignedHeaders=content-type;host, Signature=abc`],
   ])('unparsable Authorization (%s) -> AuthFailure.InvalidAuthorization', async (_name, authorization) => {
     const signed = signAssumeRole();
-    expectError(await send(emulator, { ...signed, headers: { ...signed.headers, Authorization: authorization } }), 'AuthFailure.InvalidAuthorization');
+    expectError(await send({ ...signed, headers: { ...signed.headers, Authorization: authorization } }), 'AuthFailure.InvalidAuthorization');
   });
 
   it('a signed header that is absent -> AuthFailure.InvalidAuthorization', async () => {
     const signed = signAssumeRole({ signed: ['content-type', 'host', 'x-tc-language'], headers: { 'X-TC-Language': 'en-US' } });
     const { 'X-TC-Language': _dropped, ...headers } = signed.headers;
-    expectError(await send(emulator, { ...signed, headers }), 'AuthFailure.InvalidAuthorization');
+    expectError(await send({ ...signed, headers }), 'AuthFailure.InvalidAuthorization');
   });
 
   it('a signed header sent twice -> AuthFailure.InvalidAuthorization', async () => {
     const signed = signAssumeRole({ signed: ALL_SIGNED });
     const headers = { ...signed.headers, 'X-TC-Region': ['ap-guangzhou', 'ap-beijing'] };
-    expectError(await send(emulator, { ...signed, headers }), 'AuthFailure.InvalidAuthorization');
+    expectError(await send({ ...signed, headers }), 'AuthFailure.InvalidAuthorization');
   });
 
   it('checks run in gateway order: routing, then authentication, then parameters', async () => {
@@ -717,8 +685,7 @@ describe('validation failures', () => {
   });
 
   it('honours allowedSkewSeconds and maxSessionDuration options', async () => {
-    await emulator.close();
-    emulator = await start({ allowedSkewSeconds: 60, maxSessionDuration: 900 });
+    await restart({ allowedSkewSeconds: 60, maxSessionDuration: 900 });
     expectError(await assumeRole({ timestamp: NOW_S - 61 }), 'AuthFailure.SignatureExpire');
     expect(errorOf(await assumeRole({ timestamp: NOW_S - 60 })).Code).toBeUndefined();
     expect(errorOf(await assumeRole({ params: { RoleArn: ROLE_ARN, RoleSessionName: 'ab' } })).Code).toBeUndefined();
@@ -735,7 +702,7 @@ describe('validation failures', () => {
   it('follows the clock it is given', async () => {
     const signedEarlier = signAssumeRole();
     clock = NOW + 3_600_000;
-    expectError(await send(emulator, signedEarlier), 'AuthFailure.SignatureExpire');
+    expectError(await send(signedEarlier), 'AuthFailure.SignatureExpire');
     expect(errorOf(await assumeRole()).Code).toBeUndefined();
   });
 
@@ -773,7 +740,7 @@ describe('tampering after signing', () => {
     ['an added query string', (s: Tc3Signed): Tc3Signed => ({ ...s, path: '/?RoleSessionName=x' })],
     ['one digit of the signature', flipLastSignatureDigit],
   ])('%s -> AuthFailure.SignatureFailure', async (_name, tamper) => {
-    const response = await send(emulator, tamper(signEverything()));
+    const response = await send(tamper(signEverything()));
     expectError(response, 'AuthFailure.SignatureFailure');
     expect(emulator.calls).toEqual([]);
   });
@@ -786,24 +753,24 @@ describe('tampering after signing', () => {
     ['the scope date', (s: Tc3Signed): Tc3Signed => withHeader('Authorization', String(s.headers['Authorization']).replace('2026-11-22', '2026-11-21'))(s), 'AuthFailure.InvalidAuthorization'],
     ['the SecretId', (s: Tc3Signed): Tc3Signed => withHeader('Authorization', String(s.headers['Authorization']).replace(TEMP_CALLER.secretId, PERMANENT_CALLER.secretId))(s), 'AuthFailure.TokenFailure'],
   ])('%s -> %s', async (_name, tamper, code) => {
-    expectError(await send(emulator, tamper(signEverything())), code);
+    expectError(await send(tamper(signEverything())), code);
     expect(emulator.calls).toEqual([]);
   });
 
   it('the SecretId swapped to another key that takes no token still fails the signature', async () => {
     const signed = signAssumeRole({ caller: { ...PERMANENT_CALLER, secretKey: 'not-its-key' } });
-    expectError(await send(emulator, signed), 'AuthFailure.SignatureFailure');
+    expectError(await send(signed), 'AuthFailure.SignatureFailure');
   });
 
   it('an unsigned header is not protected (TC3 signs only what SignedHeaders lists): X-TC-Region changes go through', async () => {
     const signed = signAssumeRole();
-    expect(errorOf(await send(emulator, withHeader('X-TC-Region', 'ap-shanghai')(signed))).Code).toBeUndefined();
+    expect(errorOf(await send(withHeader('X-TC-Region', 'ap-shanghai')(signed))).Code).toBeUndefined();
     expect(emulator.calls[0]?.region).toBe('ap-shanghai');
   });
 
   it('signed values are compared lower-cased, so a case-only change of a signed value verifies', async () => {
     const signed = signEverything();
-    const response = await send(emulator, withHeader('Content-Type', 'Application/JSON; Charset=UTF-8')(signed));
+    const response = await send(withHeader('Content-Type', 'Application/JSON; Charset=UTF-8')(signed));
     expect(errorOf(response).Code).toBeUndefined();
   });
 });
@@ -854,19 +821,11 @@ describe('faults', () => {
     expect(errorOf(await assumeRole()).Code).toBe('RequestLimitExceeded');
   });
 
-  it('delay: answers normally after the delay', async () => {
-    emulator.injectFault({ kind: 'delay', ms: 250 });
-    const started = performance.now();
-    const response = await assumeRole();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(240);
-    expect(errorOf(response).Code).toBeUndefined();
-    expect(emulator.calls).toHaveLength(1);
-  });
-
-  it('delay: still validates the delayed request', async () => {
-    emulator.injectFault({ kind: 'delay', ms: 10 });
-    expectError(await assumeRole({ caller: { ...TEMP_CALLER, secretKey: 'wrong' } }), 'AuthFailure.SignatureFailure');
-  });
+  delayCases(
+    () => emulator,
+    async () => expect(errorOf(await assumeRole()).Code).toBeUndefined(),
+    async () => expectError(await assumeRole({ caller: { ...TEMP_CALLER, secretKey: 'wrong' } }), 'AuthFailure.SignatureFailure'),
+  );
 
   closeCases(() => emulator, () => assumeRole());
 });
@@ -890,30 +849,13 @@ describe('bookkeeping', () => {
 
   it('reads callers on every request', async () => {
     const callers: TencentStsEmulatorOptions['callers'] = {};
-    await emulator.close();
-    emulator = await startTencentStsEmulator({ callers, now: () => clock });
+    await restart({ callers });
     expectError(await assumeRole({ caller: PERMANENT_CALLER }), 'AuthFailure.SecretIdNotFound');
     callers[PERMANENT_CALLER.secretId] = { secretKey: PERMANENT_CALLER.secretKey };
     expect(errorOf(await assumeRole({ caller: PERMANENT_CALLER })).Code).toBeUndefined();
   });
 
-  it('exposes url and host of the loopback listener', () => {
-    expect(emulator.host).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(emulator.url).toBe(`http://${emulator.host}`);
-  });
-
-  it('listens on a requested port', async () => {
-    const probe = await start();
-    const port = Number(probe.host.split(':')[1]);
-    await probe.close();
-    const fixed = await start({ port });
-    try {
-      expect(fixed.host).toBe(`127.0.0.1:${port}`);
-      expect(errorOf(await send(fixed, signAssumeRole({}, fixed))).Code).toBeUndefined();
-    } finally {
-      await fixed.close();
-    }
-  });
+  listenerCases(() => emulator, (port) => restart({ port }), async () => expect(errorOf(await assumeRole()).Code).toBeUndefined());
 });
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ export async function startAliyunFixture() {
     CORS_ALLOWED_ORIGINS: 'https://app.example.com',
     ALIYUN_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload',
     ALIYUN_STS_ENDPOINT: sts.url,
+    // Tests never probe the real metadata address; the chain tests point it at a local fake instead.
+    ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
   };
   return {
     idp,

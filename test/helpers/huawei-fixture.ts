@@ -35,6 +35,8 @@ export async function startHuaweiFixture() {
     TOKEN_DURATION_SECONDS: '1800',
     CORS_ALLOWED_ORIGINS: 'https://app.example.com',
     HUAWEI_IAM_ENDPOINT: iam.url,
+    // Tests never probe the real metadata address; the chain tests point it at a local fake instead.
+    HUAWEICLOUD_ECS_METADATA_DISABLED: 'true',
   };
   /** The optional path: STS AssumeAgency on a trust agency. */
   const agencyEnv = { ...env, HUAWEI_AGENCY_URN: AGENCY_URN, HUAWEI_STS_ENDPOINT: sts.url };

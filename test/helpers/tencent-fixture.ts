@@ -35,6 +35,8 @@ export async function startTencentFixture() {
     TENCENTCLOUD_SECRETID: role.secretId,
     TENCENTCLOUD_SECRETKEY: role.secretKey,
     TENCENTCLOUD_SESSIONTOKEN: role.token,
+    // Tests never probe the real metadata address; the chain tests point it at a local fake instead.
+    TENCENTCLOUD_CVM_ROLE_DISABLED: 'true',
   };
   return {
     idp,

@@ -4,72 +4,45 @@
  * loopback JWKS and the IAM and STS emulators, on both issuing paths.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { attackCases, bearer } from '../helpers/attack-cases.js';
+import { type BundleHandler, captureConsole, coldStart, late, withJson } from '../helpers/bundle-harness.js';
 import { apigEvent, AGENCY_URN, type HuaweiFixture, startHuaweiFixture } from '../helpers/huawei-fixture.js';
 import { expectNoSecrets } from '../helpers/log-capture.js';
 import { obsPolicyAllows } from '../helpers/obs-policy-evaluator.js';
 
-const BUNDLE = new URL('../../dist/huawei/index.js', import.meta.url).pathname;
-type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }>;
+const BUNDLE = new URL('../../dist/huawei/index.js', import.meta.url);
 
 let fx: HuaweiFixture;
 /** One function instance per issuing path, each started with its own environment. */
-let tokenPath: Handler;
-let agencyPath: Handler;
-const savedEnv = { ...process.env };
-const logLines: string[] = [];
+let tokenPath: BundleHandler;
+let agencyPath: BundleHandler;
+let consoleLines: ReturnType<typeof captureConsole>;
 const bodies: string[] = [];
-const originalLog = console.log;
-const originalError = console.error;
-const require = createRequire(import.meta.url);
 
-/** Starts a fresh instance of the bundle with exactly this configuration, as a cold start does. */
-function coldStart(env: Record<string, string>): Handler {
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-  Object.assign(process.env, env);
-  delete require.cache[BUNDLE];
-  const { handler } = require(BUNDLE) as { handler: Handler };
-  for (const key of Object.keys(env)) delete process.env[key];
-  return handler;
-}
-
-async function invoke(handler: Handler, event: unknown, context: unknown = fx.context()) {
+async function invoke(handler: BundleHandler, event: unknown, context: unknown = fx.context()) {
   const response = await handler(event, context);
   bodies.push(response.body);
-  return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+  return withJson(response);
 }
-
-const lazyIdp = () =>
-  new Proxy({} as HuaweiFixture['idp'], {
-    get: (_target, key) => {
-      const value = Reflect.get(fx.idp, key);
-      return typeof value === 'function' ? value.bind(fx.idp) : value;
-    },
-  });
 
 beforeAll(async () => {
   fx = await startHuaweiFixture();
-  console.log = (line: unknown) => void logLines.push(String(line));
-  console.error = (line: unknown) => void logLines.push(String(line));
-  tokenPath = coldStart(fx.env);
-  agencyPath = coldStart(fx.agencyEnv);
+  consoleLines = captureConsole();
+  tokenPath = coldStart(BUNDLE, 'handler', fx.env);
+  agencyPath = coldStart(BUNDLE, 'handler', fx.agencyEnv);
 });
 
 afterEach(() => {
   fx.iam.reset();
   fx.sts.reset();
-  expectNoSecrets(logLines, fx.secrets());
+  expectNoSecrets(consoleLines.lines, fx.secrets());
   expectNoSecrets(bodies.filter((b) => !b.includes('"accessKeyId"')), [fx.agency.token, fx.agency.secretKey, fx.agency.securityToken]);
   bodies.length = 0;
 });
 
 afterAll(async () => {
-  console.log = originalLog;
-  console.error = originalError;
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-  Object.assign(process.env, savedEnv);
+  consoleLines.restore();
   await fx.close();
 });
 
@@ -97,8 +70,8 @@ function expectOwnPrefixOnly(policy: string, sub: string) {
 
 describe('dist/huawei/index.js', () => {
   it('exists as one CommonJS file with a source map', () => {
-    expect(existsSync(BUNDLE)).toBe(true);
-    expect(existsSync(`${BUNDLE}.map`)).toBe(true);
+    expect(existsSync(BUNDLE.pathname)).toBe(true);
+    expect(existsSync(`${BUNDLE.pathname}.map`)).toBe(true);
   });
 
   it('default path: an APIG event with a base64 body gets OBS keys from IAM securitytokens, by the agency token', async () => {
@@ -207,11 +180,11 @@ describe('dist/huawei/index.js', () => {
   });
 
   it('without an agency: 500 server_error, and the log says the function has no agency', async () => {
-    const before = logLines.length;
+    const before = consoleLines.lines.length;
     const res = await invoke(tokenPath, apigEvent({ headers: bearer(await fx.idp.mint({ sub: 'no-agency' })) }), fx.contextWithoutAgency());
     expect(res.statusCode).toBe(500);
     expect(res.json).toEqual({ error: 'server_error', error_description: 'the token service is not available' });
-    const logged = logLines.slice(before).join('\n');
+    const logged = consoleLines.lines.slice(before).join('\n');
     expect(logged).toMatch(/no agency token: configure an agency for the function/);
     expect(fx.iam.requestCount()).toBe(0);
   });
@@ -242,7 +215,7 @@ describe('dist/huawei/index.js', () => {
 });
 
 describe('the attack list against the Huawei bundle: each gets its 4xx and calls neither IAM nor STS', () => {
-  it.each(attackCases(lazyIdp()).map((c) => [c.name, c] as const))('%s', async (_name, attack) => {
+  it.each(attackCases(late(() => fx.idp)).map((c) => [c.name, c] as const))('%s', async (_name, attack) => {
     const request = await attack.build();
     for (const handler of [tokenPath, agencyPath]) {
       const res = await invoke(handler, apigEvent({ headers: request.headers ?? {}, body: request.body ?? '' }));
@@ -255,7 +228,7 @@ describe('the attack list against the Huawei bundle: each gets its 4xx and calls
 });
 
 describe('IAM and STS failures map to the documented statuses', () => {
-  const request = async (handler: Handler, sub: string, context: unknown = fx.context()) =>
+  const request = async (handler: BundleHandler, sub: string, context: unknown = fx.context()) =>
     invoke(handler, apigEvent({ headers: bearer(await fx.idp.mint({ sub })) }), context);
 
   it.each([

@@ -3,68 +3,51 @@
  * in the environment), fed both SCF HTTP event shapes, against a loopback JWKS and the STS emulator.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { attackCases, bearer } from '../helpers/attack-cases.js';
+import { type BundleHandler, captureConsole, coldStart, late, withJson } from '../helpers/bundle-harness.js';
 import { expectNoSecrets } from '../helpers/log-capture.js';
 import { apiGatewayEvent, functionUrlEvent, type TencentFixture, startTencentFixture } from '../helpers/tencent-fixture.js';
 
-const BUNDLE = new URL('../../dist/tencent/index.js', import.meta.url).pathname;
-type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean }>;
+const BUNDLE = new URL('../../dist/tencent/index.js', import.meta.url);
 
 let fx: TencentFixture;
-let handler: Handler;
-const savedEnv = { ...process.env };
-const logLines: string[] = [];
+let handler: BundleHandler;
+let consoleLines: ReturnType<typeof captureConsole>;
 const bodies: string[] = [];
-const originalLog = console.log;
-const originalError = console.error;
 
 async function invoke(event: unknown, context = fx.context()) {
   const response = await handler(event, context);
   bodies.push(response.body);
-  return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+  return withJson(response);
 }
-
-/** Lets the attack list be collected before the fixture exists; its builders run after beforeAll. */
-const lazyIdp = () =>
-  new Proxy({} as TencentFixture['idp'], {
-    get: (_target, key) => {
-      const value = Reflect.get(fx.idp, key);
-      return typeof value === 'function' ? value.bind(fx.idp) : value;
-    },
-  });
 
 beforeAll(async () => {
   fx = await startTencentFixture();
-  Object.assign(process.env, fx.env);
   // The bundle logs with console; keep its lines to check them for secrets.
-  console.log = (line: unknown) => void logLines.push(String(line));
-  console.error = (line: unknown) => void logLines.push(String(line));
-  const require = createRequire(import.meta.url);
-  delete require.cache[BUNDLE];
-  handler = (require(BUNDLE) as { main_handler: Handler }).main_handler;
+  consoleLines = captureConsole();
+  handler = coldStart(BUNDLE, 'main_handler', fx.env);
+  // SCF reads the role's keys from the environment on every invocation, not only at cold start.
+  for (const name of ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN']) process.env[name] = fx.env[name];
 });
 
 afterEach(() => {
   fx.sts.reset();
-  expectNoSecrets(logLines, fx.secrets());
+  expectNoSecrets(consoleLines.lines, fx.secrets());
   expectNoSecrets(bodies.filter((b) => !b.includes('"accessKeyId"')), [fx.role.secretKey, fx.role.token]);
   bodies.length = 0;
 });
 
 afterAll(async () => {
-  console.log = originalLog;
-  console.error = originalError;
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-  Object.assign(process.env, savedEnv);
+  consoleLines.restore();
+  for (const name of ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN']) delete process.env[name];
   await fx.close();
 });
 
 describe('dist/tencent/index.js', () => {
   it('exists as one CommonJS file with a source map', () => {
-    expect(existsSync(BUNDLE)).toBe(true);
-    expect(existsSync(`${BUNDLE}.map`)).toBe(true);
+    expect(existsSync(BUNDLE.pathname)).toBe(true);
+    expect(existsSync(`${BUNDLE.pathname}.map`)).toBe(true);
   });
 
   it.each([
@@ -162,7 +145,7 @@ describe('dist/tencent/index.js', () => {
 });
 
 describe('the attack list against the Tencent bundle: each gets its 4xx and makes no STS call', () => {
-  it.each(attackCases(lazyIdp()).map((c) => [c.name, c] as const))('%s', async (_name, attack) => {
+  it.each(attackCases(late(() => fx.idp)).map((c) => [c.name, c] as const))('%s', async (_name, attack) => {
     const before = fx.sts.requestCount();
     const request = await attack.build();
     const res = await invoke(functionUrlEvent({ headers: request.headers ?? {}, body: request.body ?? '' }));

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../lib/log.js';
+
+const silent: Logger = { log: () => undefined };
 import { huawei } from '../../lib/clouds/huawei.js';
 import { loadGrant } from '../../lib/config/grant.js';
 import { StsgateError } from '../../lib/errors.js';
@@ -50,10 +53,10 @@ describe('Huawei configuration', () => {
   it('reads the FunctionGraph agency first, then the SDK’s variables, and says when there is no agency', async () => {
     const [agency, sdk] = huawei.credentialSources(huawei.loadConfig({}, grant()));
     const keys = { accessKeyId: 'AK', accessKeySecret: 'SK', securityToken: 'ST', authToken: 'TOKEN' };
-    expect(await agency?.resolve({ requestId: 'r', remainingMs: () => 1000, env: {}, platformCredentials: keys })).toEqual(keys);
-    expect(await agency?.resolve({ requestId: 'r', remainingMs: () => 1000, env: {} })).toBeUndefined();
+    expect(await agency?.resolve({ requestId: 'r', remainingMs: () => 1000, env: {}, platformCredentials: keys }, silent)).toEqual(keys);
+    expect(await agency?.resolve({ requestId: 'r', remainingMs: () => 1000, env: {} }, silent)).toBeUndefined();
     expect(agency?.whenEmpty).toMatch(/configure an agency/);
-    expect(await sdk?.resolve({ requestId: 'r', remainingMs: () => 1000, env: { HUAWEICLOUD_SDK_AK: 'ak', HUAWEICLOUD_SDK_SK: 'sk', HUAWEICLOUD_SDK_SECURITY_TOKEN: 'st' } })).toEqual({
+    expect(await sdk?.resolve({ requestId: 'r', remainingMs: () => 1000, env: { HUAWEICLOUD_SDK_AK: 'ak', HUAWEICLOUD_SDK_SK: 'sk', HUAWEICLOUD_SDK_SECURITY_TOKEN: 'st' } }, silent)).toEqual({
       accessKeyId: 'ak',
       accessKeySecret: 'sk',
       securityToken: 'st',

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../lib/log.js';
+
+const silent: Logger = { log: () => undefined };
 import { tencent } from '../../lib/clouds/tencent.js';
 import { loadGrant } from '../../lib/config/grant.js';
 import type { StsgateError } from '../../lib/errors.js';
@@ -40,13 +43,13 @@ describe('Tencent configuration', () => {
   it('reads SCF’s role variables first, then the SDK’s', async () => {
     const invocation = (env: Record<string, string>) => ({ requestId: 'r', remainingMs: () => 1000, env });
     const [scf, sdk] = tencent.credentialSources(tencent.loadConfig(ROLE, grantFor('media-1250000000')));
-    expect(await scf?.resolve(invocation({ TENCENTCLOUD_SECRETID: 'id', TENCENTCLOUD_SECRETKEY: 'key', TENCENTCLOUD_SESSIONTOKEN: 'tok' }))).toEqual({
+    expect(await scf?.resolve(invocation({ TENCENTCLOUD_SECRETID: 'id', TENCENTCLOUD_SECRETKEY: 'key', TENCENTCLOUD_SESSIONTOKEN: 'tok' }), silent)).toEqual({
       accessKeyId: 'id',
       accessKeySecret: 'key',
       securityToken: 'tok',
     });
-    expect(await scf?.resolve(invocation({ TENCENTCLOUD_SECRET_ID: 'id', TENCENTCLOUD_SECRET_KEY: 'key' }))).toBeUndefined();
-    expect(await sdk?.resolve(invocation({ TENCENTCLOUD_SECRET_ID: 'id', TENCENTCLOUD_SECRET_KEY: 'key' }))).toEqual({ accessKeyId: 'id', accessKeySecret: 'key', securityToken: undefined });
+    expect(await scf?.resolve(invocation({ TENCENTCLOUD_SECRET_ID: 'id', TENCENTCLOUD_SECRET_KEY: 'key' }), silent)).toBeUndefined();
+    expect(await sdk?.resolve(invocation({ TENCENTCLOUD_SECRET_ID: 'id', TENCENTCLOUD_SECRET_KEY: 'key' }), silent)).toEqual({ accessKeyId: 'id', accessKeySecret: 'key', securityToken: undefined });
   });
 });
 

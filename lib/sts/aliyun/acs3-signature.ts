@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { percentEncode, sha256Hex } from '../encoding.js';
 
 export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
 
@@ -27,12 +28,6 @@ export interface Acs3Signature {
   readonly signedHeaders: string;
   readonly authorization: string;
 }
-
-/** RFC 3986 percent-encoding: everything but `A-Z a-z 0-9 - _ . ~`, as UTF-8, upper-case hex. */
-export const percentEncode = (value: string): string =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-export const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
 
 export function canonicalQueryString(query: Readonly<Record<string, string>>): string {
   return Object.entries(query)

@@ -8,20 +8,16 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { safeUpstreamCode, temporarilyUnavailable, upstreamError } from '../../errors.js';
 import type { RoleCredentials } from '../../credentials/types.js';
-import type { IssuedCredentials } from '../types.js';
+import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
-import { sha256Hex, signAcs3 } from './acs3-signature.js';
+import { sha256Hex } from '../encoding.js';
+import { signAcs3 } from './acs3-signature.js';
 
 export const STS_SERVICE = 'Aliyun STS';
 
-export interface AssumeRoleInput {
-  readonly endpoint: URL;
+export interface AssumeRoleInput extends StsCallInput {
   readonly roleArn: string;
   readonly sessionName: string;
-  readonly policy: string;
-  readonly durationSeconds: number;
-  readonly credentials: RoleCredentials;
-  readonly timeoutMs: number;
 }
 
 const successSchema = z.object({

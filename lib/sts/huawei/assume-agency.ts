@@ -9,7 +9,7 @@
 import * as z from 'zod/mini';
 import type { RoleCredentials } from '../../credentials/types.js';
 import { upstreamError } from '../../errors.js';
-import type { IssuedCredentials } from '../types.js';
+import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
 import { huaweiFailure, parseHuaweiTime, parseJsonBody } from './responses.js';
 import { withSdkHmacSignature } from './sign-request.js';
@@ -17,15 +17,11 @@ import { withSdkHmacSignature } from './sign-request.js';
 export const STS_SERVICE = 'Huawei Cloud STS';
 const PATH = '/v5/agencies/assume';
 
-export interface AssumeAgencyInput {
-  readonly endpoint: URL;
+export interface AssumeAgencyInput extends StsCallInput {
   readonly agencyUrn: string;
   readonly sessionName: string;
   /** The Version 5.0 policy JSON text, sent as a string field. */
   readonly policy: string;
-  readonly durationSeconds: number;
-  readonly credentials: RoleCredentials;
-  readonly timeoutMs: number;
 }
 
 const responseSchema = z.object({

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { createHash, createHmac } from 'node:crypto';
-import { percentEncode } from '../aliyun/acs3-signature.js';
+import { createHmac } from 'node:crypto';
+import { percentEncode, sha256Hex } from '../encoding.js';
 
 export const SDK_HMAC_ALGORITHM = 'SDK-HMAC-SHA256';
 
@@ -35,8 +35,6 @@ export interface SdkHmacSignature {
   readonly signedHeaders: string;
   readonly authorization: string;
 }
-
-const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
 
 /** `2019-11-15T03:36:55.123Z` → `20191115T033655Z`. */
 export const sdkDateOf = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');

@@ -12,7 +12,7 @@
 import * as z from 'zod/mini';
 import type { RoleCredentials } from '../../credentials/types.js';
 import { upstreamError } from '../../errors.js';
-import type { IssuedCredentials } from '../types.js';
+import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
 import { huaweiFailure, parseHuaweiTime, parseJsonBody } from './responses.js';
 import { withSdkHmacSignature } from './sign-request.js';
@@ -21,13 +21,9 @@ export const IAM_SERVICE = 'Huawei Cloud IAM';
 const PATH = '/v3.0/OS-CREDENTIAL/securitytokens';
 const CONTENT_TYPE = 'application/json;charset=UTF-8';
 
-export interface SecurityTokenInput {
-  readonly endpoint: URL;
+export interface SecurityTokenInput extends StsCallInput {
   /** The Version 1.1 policy JSON text; sent as an object inside the body, as the API requires. */
   readonly policy: string;
-  readonly durationSeconds: number;
-  readonly credentials: RoleCredentials;
-  readonly timeoutMs: number;
 }
 
 const responseSchema = z.object({

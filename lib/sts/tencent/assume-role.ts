@@ -9,23 +9,19 @@
 import * as z from 'zod/mini';
 import type { RoleCredentials } from '../../credentials/types.js';
 import { safeUpstreamCode, temporarilyUnavailable, upstreamError } from '../../errors.js';
-import type { IssuedCredentials } from '../types.js';
+import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
 import { signTc3 } from './tc3-signature.js';
 
 export const STS_SERVICE = 'Tencent Cloud STS';
 
-export interface TencentAssumeRoleInput {
-  readonly endpoint: URL;
+export interface TencentAssumeRoleInput extends StsCallInput {
   /** The `X-TC-Region` common parameter, required by AssumeRole. */
   readonly region: string;
   readonly roleArn: string;
   readonly sessionName: string;
   /** The policy JSON text; URL-encoded here, as the API requires. */
   readonly policy: string;
-  readonly durationSeconds: number;
-  readonly credentials: RoleCredentials;
-  readonly timeoutMs: number;
 }
 
 const responseSchema = z.object({

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sha256Hex } from '../encoding.js';
 
 export const TC3_ALGORITHM = 'TC3-HMAC-SHA256';
 
@@ -32,7 +33,6 @@ export interface Tc3Signature {
   readonly authorization: string;
 }
 
-const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 
 export function signTc3(request: Tc3Request, credentials: { secretId: string; secretKey: string }): Tc3Signature {

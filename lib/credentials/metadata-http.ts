@@ -1,0 +1,58 @@
+/**
+ * The bounded HTTP calls credential sources make to a metadata service or a credentials URI, and the
+ * validation of the variables that point them elsewhere.
+ *
+ * Metadata services answer in milliseconds; one that hangs (or an address with nothing behind it, off
+ * the cloud) must not eat the function's time, so every call has a short timeout, shortened further by
+ * what is left of the invocation.
+ *
+ * @module
+ */
+import * as z from 'zod/mini';
+import type { Invocation } from '../invocation.js';
+import { exchange, type UpstreamResponse } from '../sts/upstream.js';
+
+/** Per call; the official SDKs use about one second for connect and read alike. */
+export const METADATA_TIMEOUT_MS = 1000;
+/** Time kept back for the STS call and the response after the credentials arrive. */
+const RESERVE_MS = 500;
+
+export function metadataRequest(service: string, url: URL, init: Omit<RequestInit, 'signal'>, invocation: Invocation): Promise<UpstreamResponse> {
+  return exchange(service, url, init, Math.min(METADATA_TIMEOUT_MS, invocation.remainingMs() - RESERVE_MS));
+}
+
+/** `true`, `1` or `yes` in any case; anything else, or unset, is false. */
+export const isTrue = (value: string | undefined): boolean => /^(true|1|yes)$/i.test(value?.trim() ?? '');
+
+/**
+ * An endpoint override for a metadata service or credentials URI: an `http://` or `https://` URL
+ * without credentials or fragment. Metadata services are plain HTTP on a link-local address by design,
+ * so `http://` is allowed here, unlike for API endpoints.
+ */
+export const optionalHttpEndpoint = () =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx): URL | undefined => {
+      if (value === undefined) return undefined;
+      let url: URL | undefined;
+      try {
+        url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+      } catch {
+        url = undefined;
+      }
+      const problem = !url
+        ? 'must be an http:// or https:// URL'
+        : url.protocol !== 'http:' && url.protocol !== 'https:'
+          ? 'must be an http:// or https:// URL'
+          : url.username || url.password
+            ? 'must not contain credentials'
+            : url.hash
+              ? 'must not contain a fragment'
+              : undefined;
+      if (problem || !url) {
+        ctx.issues.push({ code: 'custom', input: value, message: problem ?? 'is invalid' });
+        return z.NEVER;
+      }
+      return url;
+    }),
+  );
