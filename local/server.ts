@@ -68,8 +68,19 @@ function loadBundle<T>(path: string, env: Env): T {
   }
 }
 
+/**
+ * Whether a cloud is called for real: named in `STSGATE_REAL` (`aliyun,tencent,huawei` or `all`), or
+ * configured the way only a real deployment would be. Real functions get no emulated credentials, so
+ * their credential chain runs as off the platform: environment, credentials URI, instance metadata.
+ */
+function isReal(base: Env, cloud: string, configured: boolean): boolean {
+  const named = (base.STSGATE_REAL ?? '').split(',').map((item) => item.trim().toLowerCase());
+  return configured || named.includes(cloud) || named.includes('all');
+}
+
 async function aliyunFunction(base: Env): Promise<LocalFunction> {
-  const real = Boolean(base.ALIBABA_CLOUD_ACCESS_KEY_ID && base.ALIBABA_CLOUD_ACCESS_KEY_SECRET && base.ALIYUN_ROLE_ARN);
+  // The target role exists only in a real account; with it set, keys come from the credential chain.
+  const real = isReal(base, 'aliyun', Boolean(base.ALIYUN_ROLE_ARN));
   const env: Env = { ...base };
   let role: Fc3Credentials | undefined;
   let sts: Awaited<ReturnType<typeof startAliyunStsEmulator>> | undefined;
@@ -92,7 +103,7 @@ async function aliyunFunction(base: Env): Promise<LocalFunction> {
   return {
     route: '/aliyun',
     real,
-    banner: real ? 'Aliyun STS: REAL (ALIBABA_CLOUD_* keys; keys issued are real)' : `Aliyun STS: emulator on ${sts?.url} (checks ACS3-HMAC-SHA256)`,
+    banner: real ? 'Aliyun STS: REAL (keys from the credential chain; keys issued are real)' : `Aliyun STS: emulator on ${sts?.url} (checks ACS3-HMAC-SHA256)`,
     invoke: (req, body) => {
       const requestId = randomUUID();
       return handler(fc3Event(req, body, requestId), fc3Context(requestId, env.TOKEN_REGION ?? 'cn-hangzhou', role));
@@ -102,8 +113,7 @@ async function aliyunFunction(base: Env): Promise<LocalFunction> {
 }
 
 async function tencentFunction(base: Env): Promise<LocalFunction> {
-  const keys = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRET_ID'].some((name) => base[name]);
-  const real = Boolean(keys && base.TENCENT_ROLE_ARN);
+  const real = isReal(base, 'tencent', Boolean(base.TENCENT_ROLE_ARN));
   const env: Env = { ...base };
   let sts: Awaited<ReturnType<typeof startTencentStsEmulator>> | undefined;
   if (!real) {
@@ -130,15 +140,16 @@ async function tencentFunction(base: Env): Promise<LocalFunction> {
   return {
     route: '/tencent',
     real,
-    banner: real ? 'Tencent STS: REAL (TENCENTCLOUD_* keys; keys issued are real)' : `Tencent STS: emulator on ${sts?.url} (checks TC3-HMAC-SHA256)`,
+    banner: real ? 'Tencent STS: REAL (keys from the credential chain; keys issued are real)' : `Tencent STS: emulator on ${sts?.url} (checks TC3-HMAC-SHA256)`,
     invoke,
     close: async () => sts?.close(),
   };
 }
 
 async function huaweiFunction(base: Env): Promise<LocalFunction> {
-  // Off FunctionGraph there is no agency token; AK/SK in the SDK's variables sign the IAM call instead.
-  const real = Boolean(base.HUAWEICLOUD_SDK_AK && base.HUAWEICLOUD_SDK_SK);
+  // Off FunctionGraph there is no agency token; AK/SK from the SDK's variables or an ECS agency (through
+  // the metadata service) sign the IAM call instead.
+  const real = isReal(base, 'huawei', Boolean(base.HUAWEICLOUD_SDK_AK));
   const env: Env = { ...base };
   let agency: AgencyCredentials | undefined;
   let iam: Awaited<ReturnType<typeof startHuaweiIamEmulator>> | undefined;
@@ -167,7 +178,7 @@ async function huaweiFunction(base: Env): Promise<LocalFunction> {
     route: '/huawei',
     real,
     banner: real
-      ? 'Huawei IAM: REAL (HUAWEICLOUD_SDK_* keys; keys issued are real)'
+      ? 'Huawei IAM: REAL (keys from the credential chain; keys issued are real)'
       : sts
         ? `Huawei STS: emulator on ${sts.url} (AssumeAgency; checks SDK-HMAC-SHA256)`
         : `Huawei IAM: emulator on ${iam?.url} (securitytokens; checks the agency token)`,

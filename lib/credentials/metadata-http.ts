@@ -25,6 +25,26 @@ export function metadataRequest(service: string, url: URL, init: Omit<RequestIni
 export const isTrue = (value: string | undefined): boolean => /^(true|1|yes)$/i.test(value?.trim() ?? '');
 
 /**
+ * A switch variable: `true`/`false` (or `1`/`0`, `yes`/`no`, any case), read as a boolean. Anything else
+ * is a ConfigError rather than a silent "false": a deployer who wrote `ture` meant to switch it on.
+ */
+export const booleanFlag = () =>
+  z.pipe(
+    z.optional(z.string().check(z.regex(/^(true|false|1|0|yes|no)$/i, 'must be true or false'))),
+    z.transform((value: string | undefined) => isTrue(value)),
+  );
+
+/** `path` under the endpoint, which may itself carry a path prefix (a proxy, an emulator behind one). */
+export function metadataUrl(endpoint: URL, path: string): URL {
+  const url = new URL(endpoint.href);
+  url.pathname = endpoint.pathname.replace(/\/+$/, '') + path;
+  return url;
+}
+
+/** A metadata endpoint override; a query string would be sent with every path below it, so it is refused. */
+export const metadataEndpoint = () => optionalHttpEndpoint().check(z.refine((url) => !url?.search, 'must not contain a query string'));
+
+/**
  * An endpoint override for a metadata service or credentials URI: an `http://` or `https://` URL
  * without credentials or fragment. Metadata services are plain HTTP on a link-local address by design,
  * so `http://` is allowed here, unlike for API endpoints.

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAliyunStsEmulator } from '../../emulators/aliyun-sts.js';
 import { startHuaweiIamEmulator } from '../../emulators/huawei-iam.js';
+import { startAliyunEcsMetadataEmulator } from '../../emulators/metadata/aliyun-ecs-metadata.js';
 
 interface Started {
   child: ChildProcess;
@@ -172,6 +173,41 @@ describe('the Huawei function of the local token service in real mode', () => {
     } finally {
       await stop(real);
       await iam.close();
+    }
+  });
+});
+
+describe('the local token service on an instance with a role attached', () => {
+  it('issues real tokens with no keys configured: the Aliyun chain finds the ECS RAM role through IMDSv2', async () => {
+    // The instance's metadata service (hardened mode) and, standing in for the real STS, the emulator,
+    // which accepts exactly the role credentials the metadata service hands out.
+    const ecs = await startAliyunEcsMetadataEmulator({ mode: 'v2-required' });
+    const role = ecs.credentials;
+    const sts = await startAliyunStsEmulator({ callers: { [role.accessKeyId]: { accessKeySecret: role.accessKeySecret, securityToken: role.securityToken } } });
+    let real: Started | undefined;
+    try {
+      real = await startService({
+        ALIYUN_ROLE_ARN: 'acs:ram::1234567890123456:role/on-ecs',
+        ALIYUN_STS_ENDPOINT: sts.url,
+        ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT: ecs.url,
+        TOKEN_BUCKET: 'ecs-bucket',
+        TOKEN_REGION: 'cn-beijing',
+      });
+      expect(real.output()).toContain('Aliyun STS: REAL');
+      const jwt = await (await fetch(`${real.url}/dev/token?sub=onecs`)).text();
+      // Two different scopes, so two STS calls, each signed with the role's keys.
+      for (const action of ['put', 'get']) {
+        const res = await fetch(`${real.url}/aliyun`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` }, body: JSON.stringify({ actions: [action] }) });
+        expect(res.status).toBe(200);
+      }
+      expect(sts.calls.map((c) => c.callerAccessKeyId)).toEqual([role.accessKeyId, role.accessKeyId]);
+      // Token, role list and role credentials once: the second request reused the role's keys.
+      expect(ecs.calls.map((c) => `${c.method} ${c.route}`)).toEqual(['PUT token', 'GET role-list', 'GET role-credentials']);
+      expect(real.output()).not.toContain(role.accessKeySecret);
+    } finally {
+      await stop(real);
+      await sts.close();
+      await ecs.close();
     }
   });
 });

@@ -21,7 +21,7 @@ import { readEnv, type Env } from '../../config/env.js';
 import { errorFields, type Logger } from '../../log.js';
 import type { Invocation } from '../../invocation.js';
 import type { UpstreamResponse } from '../../sts/upstream.js';
-import { isTrue, metadataRequest, optionalHttpEndpoint } from '../metadata-http.js';
+import { booleanFlag, metadataEndpoint, metadataRequest, metadataUrl } from '../metadata-http.js';
 import type { CredentialSource } from '../types.js';
 import { parseAliyunSessionCredentials } from './credentials-uri.js';
 
@@ -50,27 +50,13 @@ export interface EcsRamRoleOptions {
   readonly disabled: boolean;
 }
 
-/** A switch: `true`/`1`/`yes` or `false`/`0`/`no`, any case; a typo is a ConfigError, not a silent "false". */
-const flag = () =>
-  z.pipe(
-    z.optional(z.string().check(z.regex(/^(true|false|1|0|yes|no)$/i, 'must be true or false'))),
-    z.transform((value: string | undefined) => isTrue(value)),
-  );
 
 export function loadEcsRamRoleOptions(env: Env): EcsRamRoleOptions {
   const vars = readEnv(env, {
-    ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT: z.pipe(
-      optionalHttpEndpoint(),
-      z.transform((url: URL | undefined, ctx): URL | undefined => {
-        // The request paths are absolute, so a path or query here would be silently dropped.
-        if (url === undefined || (url.pathname === '/' && url.search === '')) return url;
-        ctx.issues.push({ code: 'custom', input: undefined, message: 'must be a scheme and host only, without a path or query' });
-        return z.NEVER;
-      }),
-    ),
+    ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT: metadataEndpoint(),
     ALIBABA_CLOUD_ECS_METADATA: z.optional(roleNameSchema()),
-    ALIBABA_CLOUD_ECS_METADATA_DISABLED: flag(),
-    ALIBABA_CLOUD_IMDSV1_DISABLED: flag(),
+    ALIBABA_CLOUD_ECS_METADATA_DISABLED: booleanFlag(),
+    ALIBABA_CLOUD_IMDSV1_DISABLED: booleanFlag(),
   });
   return {
     endpoint: vars.ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT ?? new URL(DEFAULT_ECS_METADATA_ENDPOINT),
@@ -88,7 +74,7 @@ export function ecsRamRoleSource(options: EcsRamRoleOptions): CredentialSource {
       if (options.disabled) return undefined;
       const token = await sessionToken(options, invocation, logger);
       const headers: Record<string, string> = token === undefined ? {} : { [ECS_METADATA_TOKEN_HEADER]: token };
-      const get = (path: string) => metadataRequest(SERVICE, new URL(path, options.endpoint), { method: 'GET', headers }, invocation);
+      const get = (path: string) => metadataRequest(SERVICE, metadataUrl(options.endpoint, path), { method: 'GET', headers }, invocation);
       const withToken = token !== undefined;
 
       const roleName = options.roleName ?? (await discoverRoleName(get, withToken));
@@ -109,7 +95,7 @@ async function sessionToken(options: EcsRamRoleOptions, invocation: Invocation, 
   // (an older instance, a proxy) falls back to IMDSv1.
   const response = await metadataRequest(
     SERVICE,
-    new URL(TOKEN_PATH, options.endpoint),
+    metadataUrl(options.endpoint, TOKEN_PATH),
     { method: 'PUT', headers: { [ECS_METADATA_TOKEN_TTL_HEADER]: String(ECS_METADATA_TOKEN_TTL_SECONDS) } },
     invocation,
   );

@@ -31,7 +31,7 @@ import { serverError, temporarilyUnavailable, type StsgateError } from '../../er
 import type { Invocation } from '../../invocation.js';
 import type { Logger } from '../../log.js';
 import { parseHuaweiTime } from '../../sts/huawei/responses.js';
-import { isTrue, metadataRequest, optionalHttpEndpoint } from '../metadata-http.js';
+import { booleanFlag, metadataEndpoint, metadataRequest, metadataUrl } from '../metadata-http.js';
 import type { CredentialSource, RoleCredentials } from '../types.js';
 
 export interface HuaweiEcsMetadataOptions {
@@ -56,7 +56,7 @@ export function loadHuaweiEcsMetadataOptions(env: Env): HuaweiEcsMetadataOptions
   });
   return {
     endpoint: vars.HUAWEICLOUD_ECS_METADATA_ENDPOINT ?? new URL(DEFAULT_HUAWEI_METADATA_ENDPOINT),
-    disabled: isTrue(vars.HUAWEICLOUD_ECS_METADATA_DISABLED),
+    disabled: vars.HUAWEICLOUD_ECS_METADATA_DISABLED,
   };
 }
 
@@ -68,7 +68,7 @@ export function huaweiEcsMetadataSource(options: HuaweiEcsMetadataOptions): Cred
       if (options.disabled) return undefined;
       const token = await sessionToken(options.endpoint, invocation, logger);
       const headers: Record<string, string> = token.value === undefined ? {} : { 'X-Metadata-Token': token.value };
-      const response = await metadataRequest(SERVICE, at(options.endpoint, SECURITY_KEY_PATH), { method: 'GET', headers }, invocation);
+      const response = await metadataRequest(SERVICE, metadataUrl(options.endpoint, SECURITY_KEY_PATH), { method: 'GET', headers }, invocation);
       if ((response.status === 401 || response.status === 404) && NO_AGENCY.test(response.text)) return undefined;
       if (response.status === 401) {
         throw failure(
@@ -94,7 +94,7 @@ async function sessionToken(
 ): Promise<{ value: string; problem?: never } | { value?: never; problem: string }> {
   const response = await metadataRequest(
     SERVICE,
-    at(endpoint, TOKEN_PATH),
+    metadataUrl(endpoint, TOKEN_PATH),
     { method: 'PUT', headers: { 'X-Metadata-Token-Ttl-Seconds': TOKEN_TTL_SECONDS } },
     invocation,
   );
@@ -154,26 +154,9 @@ function parseSecurityKey(text: string): RoleCredentials {
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------------
 
-/** `path` under the endpoint, which may itself carry a path prefix (a proxy, the emulator behind one). */
-function at(endpoint: URL, path: string): URL {
-  const url = new URL(endpoint.href);
-  url.pathname = endpoint.pathname.replace(/\/+$/, '') + path;
-  return url;
-}
 
 function failure(what: string): StsgateError {
   return serverError(`${SERVICE} ${what}`);
 }
 
-/** An endpoint override; a query string would be sent with every path below it, so it is refused. */
-function metadataEndpoint() {
-  return optionalHttpEndpoint().check(z.refine((url) => !url?.search, 'must not contain a query string'));
-}
 
-/**
- * `true`/`false` (or `1`/`0`, `yes`/`no`, any case). Anything else is refused rather than read as false: a deployer
- * who wrote `ture` meant to disable the source.
- */
-function booleanFlag() {
-  return z.optional(z.string().check(z.regex(/^(true|false|1|0|yes|no)$/i, 'must be true or false')));
-}

@@ -20,7 +20,7 @@ import * as z from 'zod/mini';
 import { readEnv, type Env } from '../../config/env.js';
 import { safeUpstreamCode, serverError, temporarilyUnavailable, type StsgateError } from '../../errors.js';
 import type { Invocation } from '../../invocation.js';
-import { isTrue, metadataRequest, optionalHttpEndpoint } from '../metadata-http.js';
+import { booleanFlag, metadataEndpoint, metadataRequest, metadataUrl } from '../metadata-http.js';
 import type { CredentialSource, RoleCredentials } from '../types.js';
 
 export interface CvmRoleOptions {
@@ -49,7 +49,7 @@ export function loadCvmRoleOptions(env: Env): CvmRoleOptions {
   return {
     endpoint: vars.TENCENTCLOUD_METADATA_ENDPOINT ?? new URL(DEFAULT_TENCENT_METADATA_ENDPOINT),
     ...(vars.TENCENTCLOUD_CVM_ROLE === undefined ? {} : { roleName: vars.TENCENTCLOUD_CVM_ROLE }),
-    disabled: isTrue(vars.TENCENTCLOUD_CVM_ROLE_DISABLED),
+    disabled: vars.TENCENTCLOUD_CVM_ROLE_DISABLED,
   };
 }
 
@@ -67,7 +67,7 @@ export function cvmRoleSource(options: CvmRoleOptions): CredentialSource {
 }
 
 async function discoverRole(endpoint: URL, invocation: Invocation): Promise<string | undefined> {
-  const response = await metadataRequest(SERVICE, at(endpoint, ROLE_LIST_PATH), { method: 'GET' }, invocation);
+  const response = await metadataRequest(SERVICE, metadataUrl(endpoint, ROLE_LIST_PATH), { method: 'GET' }, invocation);
   if (response.status === 404) return undefined;
   if (response.status !== 200) throw statusError(response.status, 'the role name');
   const roleName = response.text.trim();
@@ -79,7 +79,7 @@ async function discoverRole(endpoint: URL, invocation: Invocation): Promise<stri
 
 async function fetchRoleCredentials(endpoint: URL, roleName: string, invocation: Invocation): Promise<RoleCredentials> {
   // The name's characters are all allowed in a path segment as they are (RFC 3986 pchar), so it goes in unescaped.
-  const response = await metadataRequest(SERVICE, at(endpoint, ROLE_LIST_PATH + roleName), { method: 'GET' }, invocation);
+  const response = await metadataRequest(SERVICE, metadataUrl(endpoint, ROLE_LIST_PATH + roleName), { method: 'GET' }, invocation);
   if (response.status === 404) throw failure(`has no credentials for the role "${roleName}" (HTTP 404)`);
   if (response.status !== 200) throw statusError(response.status, `the credentials of the role "${roleName}"`);
   return parseCredentialDocument(response.text);
@@ -158,12 +158,6 @@ function expiryOf(expiredTime: number | undefined, expiration: string | undefine
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------------
 
-/** `path` under the endpoint, which may itself carry a path prefix (a proxy, the emulator behind one). */
-function at(endpoint: URL, path: string): URL {
-  const url = new URL(endpoint.href);
-  url.pathname = endpoint.pathname.replace(/\/+$/, '') + path;
-  return url;
-}
 
 function failure(what: string): StsgateError {
   return serverError(`${SERVICE} ${what}`);
@@ -176,15 +170,4 @@ function statusError(status: number, what: string): StsgateError {
     : failure(`answered HTTP ${status} for ${what}`);
 }
 
-/** An endpoint override; a query string would be sent with every path below it, so it is refused. */
-function metadataEndpoint() {
-  return optionalHttpEndpoint().check(z.refine((url) => !url?.search, 'must not contain a query string'));
-}
 
-/**
- * `true`/`false` (or `1`/`0`, `yes`/`no`, any case). Anything else is refused rather than read as false: a deployer
- * who wrote `ture` meant to disable the source.
- */
-function booleanFlag() {
-  return z.optional(z.string().check(z.regex(/^(true|false|1|0|yes|no)$/i, 'must be true or false')));
-}
