@@ -5,7 +5,7 @@
  */
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import * as z from 'zod/mini';
-import { commaList, type Env, optionalInt, present, readEnv, requiredString } from '../config/env.js';
+import { commaList, type Env, loadAll, optionalInt, present, readEnv, requiredString } from '../config/env.js';
 import { parseEndpoint } from '../config/endpoint.js';
 import { ConfigError } from '../errors.js';
 import { algorithmsForKey, ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './algorithms.js';
@@ -27,15 +27,19 @@ const MIN_SECRET_BYTES = 32;
 const KEY_VARIABLES = ['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const;
 
 export function loadJwtConfig(env: Env): JwtConfig {
-  const vars = readEnv(env, {
-    JWT_ISSUER: requiredString(),
-    JWT_AUDIENCE: z.pipe(requiredString(), z.transform(commaList)),
-    JWT_ALGORITHMS: z.optional(z.pipe(z.string(), z.transform(commaList))),
-    JWT_CLOCK_TOLERANCE_SECONDS: optionalInt(0, 300, 30),
+  // Read together, so a deployment missing both its issuer and its key hears about both at once.
+  const { vars, keySource } = loadAll({
+    vars: () =>
+      readEnv(env, {
+        JWT_ISSUER: requiredString(),
+        JWT_AUDIENCE: z.pipe(requiredString(), z.transform(commaList)),
+        JWT_ALGORITHMS: z.optional(z.pipe(z.string(), z.transform(commaList))),
+        JWT_CLOCK_TOLERANCE_SECONDS: optionalInt(0, 300, 30),
+      }),
+    keySource: () => loadKeySource(env),
   });
   if (vars.JWT_AUDIENCE.length === 0) fail('JWT_AUDIENCE', 'is required');
 
-  const keySource = loadKeySource(env);
   const usable =
     keySource.kind === 'secret'
       ? [...SYMMETRIC_ALGORITHMS]

@@ -156,3 +156,9 @@ describe('an unexpanded deploy placeholder', () => {
     ).toEqual(['JWT_ISSUER', 'JWT_AUDIENCE']);
   });
 });
+
+describe('a deployment with nothing set', () => {
+  it('hears about its issuer, audience and key source in one message', () => {
+    expect(problemVariables(() => loadJwtConfig({}))).toEqual(['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL | JWT_PUBLIC_KEY | JWT_SECRET']);
+  });
+});
