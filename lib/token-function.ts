@@ -14,6 +14,9 @@ import { CredentialCache } from './cache/credential-cache.js';
 import type { CloudPlugin } from './clouds/types.js';
 import type { Env } from './config/env.js';
 import { loadGrant } from './config/grant.js';
+import { loadRateLimit } from './config/rate-limit.js';
+import { SubjectRateLimit } from './limits/subject-rate-limit.js';
+import type { RetryPolicy } from './sts/retry.js';
 import { credentialChain } from './credentials/chain.js';
 import { ConfigError } from './errors.js';
 import { loadCorsConfig } from './http/cors-config.js';
@@ -28,6 +31,8 @@ export interface TokenFunctionOptions {
   readonly jwks?: RemoteJwksOptions;
   /** Upper bound for one STS call in milliseconds (default 5000). */
   readonly stsTimeoutMs?: number;
+  /** How STS calls are retried (default: 3 attempts, 100 ms base backoff with jitter). */
+  readonly retryPolicy?: RetryPolicy;
 }
 
 export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunctionOptions = {}): HttpHandler {
@@ -48,6 +53,7 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
     const jwt = read(() => loadJwtConfig(env));
     const grant = read(() => loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds }));
     const cors = read(() => loadCorsConfig(env));
+    const rateLimit = read(() => loadRateLimit(env));
     const cloudConfig = grant && read(() => cloud.loadConfig(env, grant));
     if (problems.length > 0 || !jwt || !grant || cloudConfig === undefined) throw new ConfigError(problems);
 
@@ -62,6 +68,8 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
       cache: new CredentialCache(),
       resolveCredentials: credentialChain(cloud.credentialSources(cloudConfig), logger),
       stsTimeoutMs: options.stsTimeoutMs ?? 5000,
+      rateLimit: rateLimit === undefined ? undefined : new SubjectRateLimit({ perMinute: rateLimit }),
+      ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     });
     return createHttpHandler(issueToken, { provider: cloud.id, cors, logger });
   } catch (error) {

@@ -1,11 +1,14 @@
 /**
  * The token exchange itself, free of HTTP: Bearer JWT in, scoped temporary keys out.
  *
- *   verify JWT → resolve scope → session policy → cache, or STS with the role's credentials
+ *   verify JWT → rate limit → resolve scope → session policy → cache, or STS with the role's credentials
  *
  * @module
  */
 import { bearerToken } from './auth/bearer.js';
+import { rateLimited } from './errors.js';
+import type { SubjectRateLimit } from './limits/subject-rate-limit.js';
+import { type RetryPolicy, withRetries } from './sts/retry.js';
 import type { JwtVerifier } from './auth/verify-jwt.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { CloudPlugin } from './clouds/types.js';
@@ -50,6 +53,9 @@ export interface TokenServiceDeps<C> {
   readonly resolveCredentials: (invocation: Invocation) => Promise<ResolvedCredentials>;
   /** Upper bound for one STS call; the invocation's remaining time may shorten it. */
   readonly stsTimeoutMs: number;
+  /** Unset: no per-subject limit. */
+  readonly rateLimit?: SubjectRateLimit | undefined;
+  readonly retryPolicy?: RetryPolicy;
 }
 
 /** Time kept back from the invocation's deadline to build and return the response. */
@@ -61,6 +67,8 @@ export function createTokenService<C>(deps: TokenServiceDeps<C>) {
   return async function issueToken({ authorization, body, invocation, trace }: TokenRequest): Promise<TokenResponse> {
     const claims = await verifier.verify(bearerToken(authorization));
     trace.subject = claims.sub;
+    const retryAfter = deps.rateLimit?.take(claims.sub) ?? 0;
+    if (retryAfter > 0) throw rateLimited(retryAfter);
     const { scope, policy, sessionName } = planSession(cloud, cloudConfig, grant, claims, parseScopeRequest(body));
     const cacheKey = JSON.stringify([scope.subject, scope.bucket, scope.prefix, scope.actions, scope.durationSeconds]);
 
@@ -69,14 +77,11 @@ export function createTokenService<C>(deps: TokenServiceDeps<C>) {
       trace.credentialSource = resolved.source;
       const started = performance.now();
       try {
-        return await cloud.issue({
-          config: cloudConfig,
-          scope,
-          policy,
-          sessionName,
-          credentials: resolved.credentials,
-          timeoutMs: Math.min(deps.stsTimeoutMs, invocation.remainingMs() - RESPONSE_RESERVE_MS),
-        });
+        return await withRetries(
+          (timeoutMs) => cloud.issue({ config: cloudConfig, scope, policy, sessionName, credentials: resolved.credentials, timeoutMs }),
+          { attemptTimeoutMs: deps.stsTimeoutMs, budgetMs: () => invocation.remainingMs() - RESPONSE_RESERVE_MS },
+          deps.retryPolicy,
+        );
       } finally {
         trace.stsLatencyMs = Math.round((performance.now() - started) * 10) / 10;
       }

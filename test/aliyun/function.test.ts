@@ -235,12 +235,33 @@ describe('HTTP behaviour', () => {
   });
 });
 
+describe('per-subject rate limit (TOKEN_RATE_LIMIT)', () => {
+  it('answers 429 with Retry-After over the limit, makes no STS call for it, and leaves other subjects alone', async () => {
+    const limited = makeHandler({ TOKEN_RATE_LIMIT: '2' });
+    const token = await fx.idp.mint({ sub: 'greedy' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call(limited, { headers: bearer(token) })).statusCode);
+    expect(statuses).toEqual([200, 200, 429]);
+    const refused = await call(limited, { headers: bearer(token) });
+    expect(refused.json).toMatchObject({ error: 'rate_limited' });
+    expect(Number(refused.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(fx.sts.requestCount()).toBe(1); // the two allowed requests share one STS call; the refused make none
+    expect((await call(limited, { headers: bearer(await fx.idp.mint({ sub: 'modest' })) })).statusCode).toBe(200);
+  });
+
+  it('is off by default', async () => {
+    const token = await fx.idp.mint({ sub: 'unlimited' });
+    for (let i = 0; i < 30; i++) expect((await call(handler, { headers: bearer(token) })).statusCode).toBe(200);
+  });
+});
+
 describe('upstream failures map to the documented statuses', () => {
   const request = async (sub: string, h = handler) => call(h, { headers: bearer(await fx.idp.mint({ sub })) });
 
-  it('STS throttling → 503 temporarily_unavailable with Retry-After', async () => {
-    fx.sts.injectFault({ kind: 'error', status: 400, code: 'Throttling.Api', message: 'Request was denied due to api flow control' });
+  it('STS throttling that outlasts the retries → 503 temporarily_unavailable with Retry-After, after 3 attempts', async () => {
+    fx.sts.injectFault({ kind: 'error', status: 400, code: 'Throttling.Api', message: 'Request was denied due to api flow control' }, { persistent: true });
     const res = await request('t1');
+    expect(fx.sts.requestCount()).toBe(3);
     expect(res.statusCode).toBe(503);
     expect(res.json).toMatchObject({ error: 'temporarily_unavailable', upstream_code: 'Throttling.Api' });
     expect(res.headers['Retry-After']).toBe('1');
@@ -249,6 +270,7 @@ describe('upstream failures map to the documented statuses', () => {
   it('an STS refusal → 502 upstream_error with STS’s code, never its message', async () => {
     fx.sts.injectFault({ kind: 'error', status: 403, code: 'NoPermission', message: 'secret-ish detail AKIDEXAMPLE' });
     const res = await request('t2');
+    expect(fx.sts.requestCount()).toBe(1); // a refusal is never retried
     expect(res.statusCode).toBe(502);
     expect(res.json).toMatchObject({ error: 'upstream_error', upstream_code: 'NoPermission' });
     expect(res.body).not.toContain('secret-ish');
@@ -260,9 +282,29 @@ describe('upstream failures map to the documented statuses', () => {
     expect(res.json?.upstream_code).toBe('unknown');
   });
 
-  it('STS 5xx → 503', async () => {
-    fx.sts.injectFault({ kind: 'error', status: 500, code: 'InternalError' });
+  it('STS 5xx on every attempt → 503', async () => {
+    fx.sts.injectFault({ kind: 'error', status: 500, code: 'InternalError' }, { persistent: true });
     expect((await request('t4')).statusCode).toBe(503);
+    expect(fx.sts.requestCount()).toBe(3);
+  });
+
+  it.each([
+    ['throttling', { kind: 'error', status: 400, code: 'Throttling.User' }],
+    ['a 5xx', { kind: 'error', status: 503, code: 'ServiceUnavailable' }],
+    ['a dropped connection', { kind: 'raw', status: 502, body: '' }],
+  ] as const)('one transient failure (%s) is retried, and the caller gets 200', async (_name, fault) => {
+    fx.sts.injectFault(fault);
+    const res = await request(`retry-${_name.length}`);
+    expect(res.statusCode).toBe(200);
+    expect(fx.sts.requestCount()).toBe(2);
+  });
+
+  it('retries stop before the invocation’s deadline', async () => {
+    fx.sts.injectFault({ kind: 'error', status: 500, code: 'InternalError' }, { persistent: true });
+    const started = Date.now();
+    const res = await handler(fc3Event({ headers: bearer(await fx.idp.mint({ sub: 'retry-deadline' })) }), fx.context({ function: { timeout: 1 } }));
+    expect([503, 504]).toContain(res.statusCode);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it.each([
@@ -282,6 +324,7 @@ describe('upstream failures map to the documented statuses', () => {
     fx.sts.injectFault({ kind: 'hang' });
     const started = Date.now();
     const res = await request('t5', h);
+    expect(fx.sts.requestCount()).toBe(1); // a timeout is not retried
     expect(res.statusCode).toBe(504);
     expect(res.json?.error).toBe('upstream_timeout');
     expect(Date.now() - started).toBeLessThan(2000);
@@ -303,8 +346,9 @@ describe('upstream failures map to the documented statuses', () => {
   });
 
   it('a failure is not cached: the next request succeeds', async () => {
-    fx.sts.injectFault({ kind: 'error', status: 500, code: 'InternalError' });
+    fx.sts.injectFault({ kind: 'error', status: 500, code: 'InternalError' }, { persistent: true });
     expect((await request('t8')).statusCode).toBe(503);
+    fx.sts.clearFaults();
     expect((await request('t8')).statusCode).toBe(200);
   });
 

@@ -238,7 +238,7 @@ describe('IAM and STS failures map to the documented statuses', () => {
     [429, 'APIGW.0308', 503, 'temporarily_unavailable'],
     [500, 'IAM.0006', 503, 'temporarily_unavailable'],
   ])('IAM %i %s → %i %s', async (status, code, expected, error) => {
-    fx.iam.injectFault({ kind: 'error', status, code });
+    fx.iam.injectFault({ kind: 'error', status, code }, { persistent: true });
     const res = await request(tokenPath, `iam-${status}`);
     expect(res.statusCode).toBe(expected);
     expect(res.json).toMatchObject({ error, upstream_code: code });
@@ -250,7 +250,7 @@ describe('IAM and STS failures map to the documented statuses', () => {
     [429, 'APIGW.0308', 503, 'temporarily_unavailable'],
     [503, 'STS.0500', 503, 'temporarily_unavailable'],
   ])('STS %i %s → %i %s', async (status, code, expected, error) => {
-    fx.sts.injectFault({ kind: 'error', status, code });
+    fx.sts.injectFault({ kind: 'error', status, code }, { persistent: true });
     const res = await request(agencyPath, `sts-${status}`);
     expect(res.statusCode).toBe(expected);
     expect(res.json).toMatchObject({ error, upstream_code: code });
@@ -262,7 +262,7 @@ describe('IAM and STS failures map to the documented statuses', () => {
     ['a bad expires_at', 201, '{"credential":{"access":"A","secret":"s","securitytoken":"t","expires_at":"tomorrow"}}'],
     ['an HTML error page', 502, '<html>bad gateway</html>'],
   ])('IAM answering %s → a clean error', async (name, status, body) => {
-    fx.iam.injectFault({ kind: 'raw', status, body });
+    fx.iam.injectFault({ kind: 'raw', status, body }, { persistent: true });
     const res = await request(tokenPath, `raw-${name.length}`);
     expect(res.statusCode).toBe(status >= 500 ? 503 : 502);
     if (status < 500) expect(res.json?.upstream_code).toBe('InvalidResponse');

@@ -166,8 +166,10 @@ describe('Tencent STS errors map to the documented statuses', () => {
     ['InvalidParameter.GrantOtherResource', 502, 'upstream_error'],
     ['ResourceNotFound.RoleNotFound', 502, 'upstream_error'],
   ])('%s → %i %s', async (code, status, error) => {
-    fx.sts.injectFault({ kind: 'error', code });
+    // Persistent: a transient failure is retried, so only one that outlasts the retries reaches the caller.
+    fx.sts.injectFault({ kind: 'error', code }, { persistent: true });
     const res = await request(`err-${code.length}-${status}`);
+    expect(fx.sts.requestCount()).toBe(status === 503 ? 3 : 1);
     expect(res.statusCode).toBe(status);
     expect(res.json).toMatchObject({ error, upstream_code: code });
     if (status === 503) expect(res.headers['Retry-After']).toBe('1');
@@ -194,7 +196,7 @@ describe('Tencent STS errors map to the documented statuses', () => {
   });
 
   it('a 5xx without a body → 503', async () => {
-    fx.sts.injectFault({ kind: 'raw', status: 502, body: 'bad gateway' });
+    fx.sts.injectFault({ kind: 'raw', status: 502, body: 'bad gateway' }, { persistent: true });
     expect((await request('gw')).statusCode).toBe(503);
   });
 });
