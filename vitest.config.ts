@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Every test: no log line or response body may carry a secret (test/helpers/secret-guard.ts).
+    setupFiles: ['test/setup/secret-guard.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Child processes and loopback servers: keep parallelism modest on a 2-core machine.

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { type AliyunStsEmulator, startAliyunStsEmulator } from '../../emulators/aliyun-sts.js';
 import { startIdentityProvider } from '../../emulators/identity-provider.js';
+import { secretGuard } from './secret-guard.js';
 
 export type AliyunFixture = Awaited<ReturnType<typeof startAliyunFixture>>;
 
@@ -20,6 +21,8 @@ export async function startAliyunFixture() {
     callers: { [role.accessKeyId]: { accessKeySecret: role.accessKeySecret, securityToken: role.securityToken } },
     maxSessionDuration: 3600,
   });
+  secretGuard.never(() => [role.accessKeySecret, role.securityToken]);
+  secretGuard.issued(() => sts.calls.flatMap((c) => [c.issued.accessKeySecret, c.issued.securityToken]));
   const env: Record<string, string> = {
     JWT_JWKS_URL: idp.jwksUrl,
     JWT_ISSUER: idp.issuer,

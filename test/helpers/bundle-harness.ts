@@ -3,6 +3,7 @@
  * the console, reading its JSON answers, and handing a test-case list a fixture that only exists later.
  */
 import { createRequire } from 'node:module';
+import { secretGuard } from './secret-guard.js';
 
 export interface PlatformResponse {
   statusCode: number;
@@ -38,8 +39,12 @@ export function coldStart(bundle: URL, exportName: string, env: Record<string, s
 export function captureConsole(): { lines: string[]; restore(): void } {
   const lines: string[] = [];
   const { log, error } = console;
-  console.log = (line: unknown) => void lines.push(String(line));
-  console.error = (line: unknown) => void lines.push(String(line));
+  const keep = (line: unknown) => {
+    lines.push(String(line));
+    secretGuard.log(String(line));
+  };
+  console.log = keep;
+  console.error = keep;
   return {
     lines,
     restore: () => {
@@ -49,10 +54,11 @@ export function captureConsole(): { lines: string[]; restore(): void } {
   };
 }
 
-export const withJson = <R extends { body: string }>(response: R) => ({
-  ...response,
-  json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined,
-});
+/** The response with its body parsed; the body also goes to the secret guard. */
+export function withJson<R extends { body: string }>(response: R) {
+  secretGuard.body(response.body);
+  return { ...response, json: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined };
+}
 
 /**
  * Test-case lists are built when the file is collected, before `beforeAll` starts the fixture; this

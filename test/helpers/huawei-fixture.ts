@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type HuaweiIamEmulator, startHuaweiIamEmulator } from '../../emulators/huawei-iam.js';
 import { type HuaweiStsEmulator, startHuaweiStsEmulator } from '../../emulators/huawei-sts.js';
 import { startIdentityProvider } from '../../emulators/identity-provider.js';
+import { secretGuard } from './secret-guard.js';
 
 export type HuaweiFixture = Awaited<ReturnType<typeof startHuaweiFixture>>;
 
@@ -25,6 +26,8 @@ export async function startHuaweiFixture() {
   const callers = { [agency.accessKeyId]: { secretKey: agency.secretKey, securityToken: agency.securityToken } };
   const iam: HuaweiIamEmulator = await startHuaweiIamEmulator({ tokens: [agency.token], callers });
   const sts: HuaweiStsEmulator = await startHuaweiStsEmulator({ callers, agencies: { [AGENCY_URN]: { maxSessionDuration: 3600 } } });
+  secretGuard.never(() => [agency.token, agency.secretKey, agency.securityToken]);
+  secretGuard.issued(() => [...iam.calls.flatMap((c) => [c.issued.secret, c.issued.securitytoken]), ...sts.calls.flatMap((c) => [c.issued.secretAccessKey, c.issued.securityToken])]);
   const env: Record<string, string> = {
     JWT_JWKS_URL: idp.jwksUrl,
     JWT_ISSUER: idp.issuer,

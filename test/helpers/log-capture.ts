@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { Logger, LogLevel } from '../../lib/log.js';
+import { secretGuard } from './secret-guard.js';
 
 export interface CapturedLine {
   level: LogLevel;
@@ -17,7 +18,9 @@ export function captureLogs(): Logger & { lines: CapturedLine[]; requests(): Rec
   return {
     lines,
     log(level, message, fields = {}) {
-      lines.push({ level, message, fields: { ...fields }, text: JSON.stringify({ level, msg: message, ...fields }) });
+      const text = JSON.stringify({ level, msg: message, ...fields });
+      lines.push({ level, message, fields: { ...fields }, text });
+      secretGuard.log(text);
     },
     requests: () => lines.filter((l) => l.message === 'request').map((l) => l.fields),
   };

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { startIdentityProvider } from '../../emulators/identity-provider.js';
 import { startTencentStsEmulator, type TencentStsEmulator } from '../../emulators/tencent-sts.js';
+import { secretGuard } from './secret-guard.js';
 
 export type TencentFixture = Awaited<ReturnType<typeof startTencentFixture>>;
 
@@ -20,6 +21,8 @@ export async function startTencentFixture() {
     callers: { [role.secretId]: { secretKey: role.secretKey, token: role.token } },
     maxSessionDuration: 7200,
   });
+  secretGuard.never(() => [role.secretKey, role.token]);
+  secretGuard.issued(() => sts.calls.flatMap((c) => [c.issued.tmpSecretKey, c.issued.token]));
   const env: Record<string, string> = {
     JWT_JWKS_URL: idp.jwksUrl,
     JWT_ISSUER: idp.issuer,
