@@ -42,6 +42,8 @@ interface LocalFunction {
   readonly real: boolean;
   readonly banner: string;
   readonly invoke: Invoke;
+  /** Requests its STS or IAM emulators have received; undefined when the cloud is called for real. */
+  readonly emulatorRequests: () => number | undefined;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,12 @@ export interface LocalTokenService {
   readonly url: string;
   /** What to print for a person: the mode of each cloud, the routes and a ready-to-paste curl. */
   readonly banner: string;
+  /**
+   * Read-only, for the load test (`npm run test:load`): how many requests each cloud's STS emulator (for
+   * Huawei, its IAM and STS emulators together) has received so far, every attempt counted, refused or not.
+   * `undefined` for a cloud called for real, where nothing local sees the calls.
+   */
+  stsRequestCount(): Readonly<Record<'aliyun' | 'tencent' | 'huawei', number | undefined>>;
   close(): Promise<void>;
 }
 
@@ -108,6 +116,7 @@ async function aliyunFunction(base: Env): Promise<LocalFunction> {
       const requestId = randomUUID();
       return handler(fc3Event(req, body, requestId), fc3Context(requestId, env.TOKEN_REGION ?? 'cn-hangzhou', role));
     },
+    emulatorRequests: () => sts?.requestCount(),
     close: async () => sts?.close(),
   };
 }
@@ -142,6 +151,7 @@ async function tencentFunction(base: Env): Promise<LocalFunction> {
     real,
     banner: real ? 'Tencent STS: REAL (keys from the credential chain; keys issued are real)' : `Tencent STS: emulator on ${sts?.url} (checks TC3-HMAC-SHA256)`,
     invoke,
+    emulatorRequests: () => sts?.requestCount(),
     close: async () => sts?.close(),
   };
 }
@@ -186,6 +196,7 @@ async function huaweiFunction(base: Env): Promise<LocalFunction> {
       const requestId = randomUUID();
       return handler(apigEvent(req, body, requestId), functionGraphContext(requestId, agency));
     },
+    emulatorRequests: () => (iam ? iam.requestCount() + (sts?.requestCount() ?? 0) : undefined),
     close: async () => {
       await sts?.close();
       await iam?.close();
@@ -217,7 +228,8 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
   base.TOKEN_ACTIONS ??= 'get,put,list';
   base.CORS_ALLOWED_ORIGINS ??= '*';
 
-  const functions = [await aliyunFunction(base), await tencentFunction(base), await huaweiFunction(base)];
+  const [aliyun, tencent, huawei] = [await aliyunFunction(base), await tencentFunction(base), await huaweiFunction(base)];
+  const functions = [aliyun, tencent, huawei];
 
   route = async (req, res, body) => {
     const path = new URL(req.url ?? '/', origin).pathname;
@@ -253,6 +265,7 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
   return {
     url: origin,
     banner: text,
+    stsRequestCount: () => ({ aliyun: aliyun.emulatorRequests(), tencent: tencent.emulatorRequests(), huawei: huawei.emulatorRequests() }),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

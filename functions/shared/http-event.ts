@@ -23,8 +23,8 @@ export const toPlatformResponse = (response: HttpResponse): PlatformHttpResponse
 
 /** An upper-case HTTP method token, or undefined for anything that is not one. */
 export function httpMethod(value: unknown): string | undefined {
-  const method = typeof value === 'string' ? value.toUpperCase() : undefined;
-  return method && /^[A-Z]{1,16}$/.test(method) ? method : undefined;
+  // Checked before upper-casing: Unicode case mapping turns `poſt` into `POST`.
+  return typeof value === 'string' && /^[A-Za-z]{1,16}$/.test(value) ? value.toUpperCase() : undefined;
 }
 
 /** Why a body is unusable, if it is: platforms deliver text (or nothing), anything else is malformed. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Env } from '../../lib/config/env.js';
-import { invalidRequest } from '../../lib/errors.js';
+import { invalidRequest, serverError } from '../../lib/errors.js';
 import { errorResponse } from '../../lib/http/response.js';
 import type { HttpEvent, HttpHandler, HttpResponse } from '../../lib/http/types.js';
 import type { Invocation } from '../../lib/invocation.js';
@@ -20,9 +20,33 @@ export interface PlatformTranslation<R> {
 
 export function createPlatformHandler<R>(translate: PlatformTranslation<R>, handleHttp: HttpHandler, env: Env) {
   return async (event: unknown, context: unknown): Promise<R> => {
-    const invocation = translate.invocation(context, env);
+    let invocation: Invocation;
+    try {
+      invocation = withSafeDeadline(translate.invocation(context, env));
+    } catch {
+      // A context that cannot even be read is the platform's fault, not the caller's.
+      return translate.response(errorResponse(serverError()));
+    }
     const httpEvent = translate.event(event);
     if (typeof httpEvent === 'string') return translate.response(errorResponse(invalidRequest(httpEvent)));
     return translate.response(await handleHttp(httpEvent, invocation));
+  };
+}
+
+/** The longest delay a Node timer takes; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Remaining time as every timer downstream needs it: a whole number of milliseconds between 0 and what a
+ * Node timer accepts. Platforms pass what they pass; a fraction or an absurdly long deadline must not turn
+ * into an immediate timeout or a RangeError.
+ */
+function withSafeDeadline(invocation: Invocation): Invocation {
+  return {
+    ...invocation,
+    remainingMs: () => {
+      const ms = Math.floor(invocation.remainingMs());
+      return Number.isNaN(ms) ? 0 : Math.max(0, Math.min(ms, MAX_TIMER_MS - 1000));
+    },
   };
 }

@@ -39,7 +39,9 @@ export function parseScopeRequest(body: string | undefined): ScopeRequest {
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    const what = issue?.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue?.message;
+    // Field names come from the caller: echo a few, briefly, never a whole oversized body back.
+    const named = (keys: string[]) => keys.slice(0, 3).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
+    const what = issue?.code === 'unrecognized_keys' ? `unknown field ${named(issue.keys)}${issue.keys.length > 3 ? ', …' : ''}` : issue?.message;
     throw invalidRequest(`invalid request body: ${where}${what ?? 'not an object'}`);
   }
   return result.data;

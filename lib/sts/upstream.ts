@@ -19,8 +19,9 @@ export async function exchange(
   init: Omit<RequestInit, 'signal'>,
   timeoutMs: number,
 ): Promise<UpstreamResponse> {
-  if (timeoutMs <= 0) throw upstreamTimeout(service);
-  const signal = AbortSignal.timeout(timeoutMs);
+  if (!(timeoutMs >= 1)) throw upstreamTimeout(service);
+  // AbortSignal.timeout takes whole milliseconds only.
+  const signal = AbortSignal.timeout(Math.floor(timeoutMs));
   try {
     const response = await fetch(url, { ...init, signal, redirect: 'error' });
     const text = await response.text();
