@@ -120,3 +120,11 @@ describe('OBS session policies', () => {
     }
   });
 });
+
+describe('OBS session policies: list-only grants', () => {
+  it('refuses an inexpressible prefix even when only listing is granted', () => {
+    const scope: Scope = { subject: 'a', bucket: 'media', region: 'cn-north-4', prefix: 'users/dave@example.com/', actions: ['list'], durationSeconds: 900 };
+    expect(() => buildObsPolicy(scope, '1.1')).toThrow(StsgateError);
+    expect(() => buildObsPolicy(scope, '5.0')).toThrow(/OBS session policy/);
+  });
+});

@@ -45,13 +45,15 @@ function resource(value: string): string {
 }
 
 export function buildObsPolicy(scope: Scope, version: ObsPolicyVersion): string {
+  // Checked whatever the actions: a list-only grant carries the prefix in its condition instead.
+  const objects = resource(`obs:*:*:object:${scope.bucket}/${scope.prefix}*`);
   const statements: Statement[] = [];
   const objectActions = scope.actions.flatMap((a) => (a === 'list' ? [] : OBJECT_ACTIONS[a]));
   if (objectActions.length > 0) {
     statements.push({
       Effect: 'Allow',
       Action: objectActions.map((op) => actionName('object', op, version)),
-      Resource: [resource(`obs:*:*:object:${scope.bucket}/${scope.prefix}*`)],
+      Resource: [objects],
     });
   }
   if (scope.actions.includes('list')) {

@@ -1,0 +1,117 @@
+/**
+ * A small evaluator of Tencent CAM policies (`version: "2.0"`) for COS, written for the tests from the documented
+ * rules (/work/shared/reference/tencent.md §5, "CAM policy grammar for COS") and sharing nothing with the code that
+ * builds the policies:
+ * - a statement is `{effect: allow|deny, action, resource, condition?}`, element names lower-case; `action` and
+ *   `resource` are a string or a list of strings;
+ * - actions are `name/cos:<ApiName>` and case-sensitive, as the reference records; `*` matches any run of characters
+ *   and `?` one character (in actions, resources and `string_like` values);
+ * - a COS resource is `qcs::cos:<region>:uid/<appid>:<bucket>/<key>` for objects. Bucket operations are written
+ *   `qcs::cos:<region>:uid/<appid>:<bucket>/*` (the CAM resource catalogue); a bucket request is modelled here as the
+ *   bucket's root `…:<bucket>/`, so only a resource covering the whole bucket applies to it. Resources are matched
+ *   field by field (the first five `:` separate `qcs`, the project, the service, region and `uid/<appid>`; the rest,
+ *   which may itself contain `:`, is `<bucket>/<key>`), so a `*` in one field cannot swallow another; this is how
+ *   resource names are read, an inference the reference leaves open;
+ * - `condition` is `{operator: {key: value | [values]}}`: operators and keys are AND-ed, the values of one key OR-ed;
+ *   `string_like` matches with wildcards, `string_equal` exactly; a condition on a key the request does not carry
+ *   does not hold (the listing's `cos:prefix` is such a key);
+ * - an explicit deny wins; otherwise something must allow (CAM's general evaluation order; the reference names only
+ *   the two effects).
+ *
+ * Anything outside this grammar (another operator, `principal`, `not_action`, …) makes the evaluator throw rather than
+ * guess.
+ */
+
+export interface CosRequest {
+  /** e.g. `name/cos:PutObject`, `name/cos:GetBucket`. */
+  action: string;
+  region: string;
+  appId: string;
+  /** The full bucket name, `<name>-<appid>`. */
+  bucket: string;
+  /** The object key for object actions; undefined for bucket actions. */
+  key?: string;
+  /** Condition keys the request carries, e.g. `{ 'cos:prefix': 'users/alice/' }` for a listing. */
+  context?: Record<string, string>;
+}
+
+interface Statement {
+  effect: string;
+  action: string | string[];
+  resource: string | string[];
+  condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const KNOWN_STATEMENT_KEYS = new Set(['sid', 'effect', 'action', 'resource', 'condition']);
+const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+
+const compiled = new Map<string, RegExp>();
+
+/** `*` any run of characters (`/` and `:` included), `?` one character, everything else literal. */
+export function camWildcard(pattern: string): RegExp {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(pattern, regex);
+  }
+  return regex;
+}
+
+/** `qcs:<project>:<service>:<region>:<account>:<relative>`, split on the first five colons only. */
+function resourceFields(name: string): string[] | undefined {
+  const fields: string[] = [];
+  let rest = name;
+  for (let i = 0; i < 5; i++) {
+    const at = rest.indexOf(':');
+    if (at < 0) return undefined;
+    fields.push(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+  fields.push(rest);
+  return fields;
+}
+
+function resourceMatches(pattern: string, target: string): boolean {
+  if (pattern === '*') return true;
+  const p = resourceFields(pattern);
+  const t = resourceFields(target);
+  if (!p || !t) return false;
+  return p.every((field, i) => camWildcard(field).test(t[i] as string));
+}
+
+function conditionHolds(condition: Statement['condition'], context: Record<string, string>): boolean {
+  for (const [operator, keys] of Object.entries(condition ?? {})) {
+    for (const [key, values] of Object.entries(keys)) {
+      const actual = context[key];
+      if (actual === undefined) return false;
+      const match =
+        operator === 'string_like'
+          ? list(values).some((v) => camWildcard(v).test(actual))
+          : operator === 'string_equal'
+            ? list(values).includes(actual)
+            : undefined;
+      if (match === undefined) throw new Error(`the evaluator does not know condition operator ${operator}`);
+      if (!match) return false;
+    }
+  }
+  return true;
+}
+
+export function camPolicyAllows(policyText: string, request: CosRequest): boolean {
+  const policy = JSON.parse(policyText) as { version: string; statement: Statement[] };
+  if (policy.version !== '2.0') throw new Error(`the evaluator knows CAM policy version "2.0", not ${JSON.stringify(policy.version)}`);
+  const target = `qcs::cos:${request.region}:uid/${request.appId}:${request.bucket}/${request.key ?? ''}`;
+  let allowed = false;
+  for (const statement of policy.statement) {
+    const unknown = Object.keys(statement).find((k) => !KNOWN_STATEMENT_KEYS.has(k));
+    if (unknown !== undefined) throw new Error(`the evaluator does not know statement element ${unknown}`);
+    if (!list(statement.action).some((a) => camWildcard(a).test(request.action))) continue;
+    if (!list(statement.resource).some((r) => resourceMatches(r, target))) continue;
+    if (!conditionHolds(statement.condition, request.context ?? {})) continue;
+    if (statement.effect === 'deny') return false;
+    if (statement.effect === 'allow') allowed = true;
+    else throw new Error(`the evaluator does not know effect ${JSON.stringify(statement.effect)}`);
+  }
+  return allowed;
+}
