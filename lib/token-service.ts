@@ -65,7 +65,8 @@ export function createTokenService<C>(deps: TokenServiceDeps<C>) {
   const { cloud, cloudConfig, grant, verifier, cache } = deps;
 
   return async function issueToken({ authorization, body, invocation, trace }: TokenRequest): Promise<TokenResponse> {
-    const claims = await verifier.verify(bearerToken(authorization));
+    // A JWKS fetch may use the invocation's time, less what the response needs.
+    const claims = await verifier.verify(bearerToken(authorization), Date.now() + invocation.remainingMs() - RESPONSE_RESERVE_MS);
     trace.subject = claims.sub;
     const retryAfter = deps.rateLimit?.take(claims.sub) ?? 0;
     if (retryAfter > 0) throw rateLimited(retryAfter);

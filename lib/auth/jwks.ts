@@ -10,7 +10,29 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRemoteJWKSet, customFetch } from 'jose';
+
+/**
+ * The deadline (epoch ms) of the invocation whose verification is running. jose's fetch timeout is one
+ * fixed number per key set, shared by every invocation; this lets each fetch also stop at its own
+ * invocation's deadline.
+ */
+export const jwksDeadline = new AsyncLocalStorage<number>();
+
+/** `init.signal` (jose's timeout) combined with the running invocation's deadline, if any. */
+function withDeadline(init: RequestInit | undefined): RequestInit | undefined {
+  const deadline = jwksDeadline.getStore();
+  if (deadline === undefined) return init;
+  const controller = new AbortController();
+  const abort = () => controller.abort(new DOMException('the invocation deadline passed', 'TimeoutError'));
+  // AbortSignal.any is not in Node 18.15 (SCF's runtime), so the two signals are joined by hand.
+  init?.signal?.addEventListener('abort', abort, { once: true });
+  const timer = setTimeout(abort, Math.max(0, Math.floor(deadline - Date.now())));
+  timer.unref?.();
+  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  return { ...init, signal: controller.signal };
+}
 
 export class JwksUnavailableError extends Error {
   override readonly name = 'JwksUnavailableError';
@@ -43,7 +65,7 @@ export function createRemoteJwks(url: URL, options: RemoteJwksOptions = {}) {
     let response: Response;
     let body: string;
     try {
-      response = await fetchImpl(input, init);
+      response = await fetchImpl(input, withDeadline(init));
       body = await response.text();
     } catch (error) {
       return unavailable(error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error');

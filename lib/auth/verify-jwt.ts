@@ -9,13 +9,16 @@ import { errors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import { invalidToken, type StsgateError, temporarilyUnavailable } from '../errors.js';
 import type { JwtConfig } from './jwt-config.js';
-import { createRemoteJwks, JwksUnavailableError, type RemoteJwksOptions } from './jwks.js';
+import { createRemoteJwks, JwksUnavailableError, jwksDeadline, type RemoteJwksOptions } from './jwks.js';
 
 export type Claims = JWTPayload & { sub: string; exp: number };
 
 export interface JwtVerifier {
-  /** Resolves to the verified claims, or rejects with a 401 (bad token) or 503 (keys unreachable). */
-  verify(token: string): Promise<Claims>;
+  /**
+   * Resolves to the verified claims, or rejects with a 401 (bad token) or 503 (keys unreachable). A JWKS
+   * fetch stops at `deadlineMs` (epoch ms) when given.
+   */
+  verify(token: string, deadlineMs?: number): Promise<Claims>;
 }
 
 export function createJwtVerifier(config: JwtConfig, jwksOptions: RemoteJwksOptions = {}): JwtVerifier {
@@ -30,9 +33,10 @@ export function createJwtVerifier(config: JwtConfig, jwksOptions: RemoteJwksOpti
   };
 
   return {
-    async verify(token) {
+    async verify(token, deadlineMs) {
       try {
-        const { payload } = await jwtVerify(token, key as KeyObject, options);
+        const verifying = () => jwtVerify(token, key as KeyObject, options);
+        const { payload } = await (deadlineMs === undefined ? verifying() : jwksDeadline.run(deadlineMs, verifying));
         return payload as Claims;
       } catch (error) {
         throw verificationError(error);

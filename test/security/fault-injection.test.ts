@@ -156,11 +156,11 @@ describe.each(clouds)('%s: the JWKS fails on a cold instance', (name) => {
     expect(d.upstream.requestCount()).toBe(0);
   });
 
-  it('slow (hanging) → 503 or 504, before the invocation’s deadline', async () => {
+  it('slow (hanging) → 503, the fetch cut at the invocation’s deadline rather than jose’s 3 s', async () => {
     const d = deployment(name);
     d.idp.setJwksMode('hang');
     const res = await request(d, d.start(), 'jwks-hang', 1500);
-    expect([503, 504]).toContain(res.statusCode);
+    expect(res.statusCode).toBe(503);
     expect(res.elapsedMs).toBeLessThan(1500);
     expect(d.upstream.requestCount()).toBe(0);
   });
