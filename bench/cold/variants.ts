@@ -1,0 +1,48 @@
+/**
+ * The cold-start variants: what each fresh process does before it prints its mark. The bare process
+ * is the baseline every other median is compared with ("added time").
+ *
+ * @module
+ */
+import { CLOUDS, type CloudId, type Deployment } from '../deployments.js';
+
+export type ColdKind = 'bare' | 'bundle-load' | 'bundle-serve' | 'sdk-require';
+
+export interface ColdVariant {
+  /** `bare`, or `<cloud>:<kind>`. */
+  readonly id: string;
+  readonly kind: ColdKind;
+  readonly cloud?: CloudId;
+  /** Arguments after `node -e <child program>`. */
+  readonly args: readonly string[];
+  /** Added to a minimal environment (PATH only). */
+  readonly env: Readonly<Record<string, string>>;
+  /** What the row says it measures. */
+  readonly label: string;
+}
+
+/**
+ * The modules a user would deploy instead of stsgate's hand-written client: the STS client and, for
+ * Aliyun, the OpenAPI core it is configured with; for Huawei the SDK core and the IAM v3 client (its
+ * package entry point throws, so its v3 public API is required directly).
+ */
+export const OFFICIAL_SDK_MODULES: Readonly<Record<CloudId, readonly string[]>> = {
+  aliyun: ['@alicloud/sts20150401', '@alicloud/openapi-core'],
+  tencent: ['tencentcloud-sdk-nodejs-sts'],
+  huawei: ['@huaweicloud/huaweicloud-sdk-core', '@huaweicloud/huaweicloud-sdk-iam/v3/public-api'],
+};
+
+/** `serveToken(cloud)` is a JWT for the first request (one per cloud: each process is a new instance). */
+export function coldVariants(deployments: Record<CloudId, Deployment>, serveToken: Record<CloudId, string>): ColdVariant[] {
+  const variants: ColdVariant[] = [{ id: 'bare', kind: 'bare', args: ['bare'], env: {}, label: 'bare node -e' }];
+  for (const cloud of CLOUDS) {
+    const d = deployments[cloud];
+    const invocation = Buffer.from(JSON.stringify(d.wireInvocation(serveToken[cloud]))).toString('base64');
+    variants.push(
+      { id: `${cloud}:bundle-load`, kind: 'bundle-load', cloud, args: ['load', d.bundle, d.exportName], env: d.env, label: `${cloud} bundle, require only` },
+      { id: `${cloud}:bundle-serve`, kind: 'bundle-serve', cloud, args: ['serve', d.bundle, d.exportName, invocation], env: d.env, label: `${cloud} bundle, first request served` },
+      { id: `${cloud}:sdk-require`, kind: 'sdk-require', cloud, args: ['require', ...OFFICIAL_SDK_MODULES[cloud]], env: {}, label: `${cloud} official SDK, require only` },
+    );
+  }
+  return variants;
+}

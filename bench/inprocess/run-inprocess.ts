@@ -1,0 +1,142 @@
+/**
+ * Everything measured inside the bench process, in one interleaved run (see interleave.ts): warm hits
+ * and misses through each loaded bundle, the emulators' own round trips, the floor's parts, and the
+ * official SDKs against stsgate's clients. Then the derived numbers: miss − round trip, and each warm
+ * cost over the floor.
+ *
+ * @module
+ */
+import type { BenchConfig } from '../config.js';
+import { CLOUDS, type CloudId, type Deployment } from '../deployments.js';
+import { runInterleaved, type Sampler } from '../interleave.js';
+import { roundMs, roundSummary, summarize, type Summary } from '../stats.js';
+import { takeOverConsole } from './console-sink.js';
+import { closeRttConnections, emulatorRttSampler } from './emulator-rtt.js';
+import { type Alg, localVerifier, signSampler, verifySampler } from './floor.js';
+import { loadBundles } from './load-bundles.js';
+import { sdkPair } from './sdk-compare.js';
+import { hitSampler, type MissSplit, missSampler, primedHitToken } from './warm.js';
+
+const ALGS: readonly Alg[] = ['ES256', 'RS256'];
+
+export interface WarmCloud {
+  /** Cache hit, log lines built but not written. */
+  readonly hit: Record<Alg, Summary>;
+  /** Cache hit, ES256, log line written to /dev/null. */
+  readonly hitLogged: Summary;
+  /** Cache miss (new subject each time), ES256, one STS/IAM call to the emulator. */
+  readonly miss: Summary;
+  /** The emulator's own round trip, node:http keep-alive (the leanest client). */
+  readonly emulatorRtt: Summary;
+  /** The same round trip through fetch, stsgate's HTTP client. */
+  readonly emulatorRttFetch: Summary;
+  /** p50(miss) − p50(emulator round trip, node:http). */
+  readonly missMinusRttMs: number;
+  /** The miss split by the function's own log line (see warm.ts). */
+  readonly missSplit: MissSplit;
+  /** The floor: one verification (per algorithm) + one signature with this cloud's signer, p50s added. */
+  readonly floorMs: Record<Alg, number>;
+  readonly hitOverFloor: Record<Alg, number>;
+  readonly missMinusRttOverFloor: number;
+}
+
+export interface SdkCompareCloud {
+  readonly sdkCall: string;
+  readonly stsgateCall: string;
+  readonly sdk: Summary;
+  readonly stsgate: Summary;
+  /** stsgate / SDK. */
+  readonly ratioP50: number;
+  readonly ratioP99: number;
+}
+
+export interface InProcessResults {
+  readonly source: string;
+  readonly logging: string;
+  readonly rounds: number;
+  readonly floor: { readonly verify: Record<Alg, Summary>; readonly sign: Record<CloudId, Summary> };
+  readonly warm: Record<CloudId, WarmCloud>;
+  readonly sdk: Record<CloudId, SdkCompareCloud>;
+}
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+export async function runInProcess(
+  config: BenchConfig,
+  deployments: Record<CloudId, Deployment>,
+  onProgress: (message: string) => void = () => {},
+): Promise<InProcessResults> {
+  const counts = (kind: keyof BenchConfig['samples']) => ({ warmup: config.warmup[kind], iterations: config.samples[kind] });
+  const sink = takeOverConsole();
+  const bundles = loadBundles(deployments);
+  try {
+    const samplers: Sampler[] = [];
+    const missSplits = {} as Record<CloudId, () => MissSplit>;
+    for (const cloud of CLOUDS) {
+      const d: Deployment = deployments[cloud];
+      const handler = bundles.handlers[cloud];
+      for (const alg of ALGS) samplers.push(hitSampler(`hit:${cloud}:${alg}`, d, handler, await primedHitToken(d, handler, `hit-${alg}`, alg), counts('hits')));
+      samplers.push(hitSampler(`hitLogged:${cloud}`, d, handler, await primedHitToken(d, handler, 'hit-logged', 'ES256'), counts('hits'), sink));
+      const miss = await missSampler(`miss:${cloud}`, d, handler, counts('misses'), sink);
+      missSplits[cloud] = miss.split;
+      samplers.push(miss);
+      samplers.push(emulatorRttSampler(`rtt:${cloud}`, d, 'http', counts('rtt')), emulatorRttSampler(`rttFetch:${cloud}`, d, 'fetch', counts('rtt')));
+      samplers.push(signSampler(`sign:${cloud}`, d, counts('floor')));
+    }
+    for (const alg of ALGS) samplers.push(verifySampler(`verify:${alg}`, (await localVerifier(deployments.aliyun, alg)).verify, counts('floor')));
+    const pairs = Object.fromEntries(CLOUDS.map((cloud) => [cloud, sdkPair(deployments[cloud], counts('sdk'))])) as Record<CloudId, ReturnType<typeof sdkPair>>;
+    for (const cloud of CLOUDS) samplers.push(pairs[cloud].sdk, pairs[cloud].stsgate);
+
+    const samples = await runInterleaved(samplers, config.rounds, onProgress);
+    const s = (id: string) => summarize(samples.get(id) ?? []);
+
+    const verify = { ES256: s('verify:ES256'), RS256: s('verify:RS256') };
+    const sign = Object.fromEntries(CLOUDS.map((c) => [c, s(`sign:${c}`)])) as Record<CloudId, Summary>;
+    const warm = {} as Record<CloudId, WarmCloud>;
+    const sdk = {} as Record<CloudId, SdkCompareCloud>;
+    for (const cloud of CLOUDS) {
+      const hit = { ES256: s(`hit:${cloud}:ES256`), RS256: s(`hit:${cloud}:RS256`) };
+      const miss = s(`miss:${cloud}`);
+      const rtt = s(`rtt:${cloud}`);
+      const floorMs = { ES256: verify.ES256.p50 + sign[cloud].p50, RS256: verify.RS256.p50 + sign[cloud].p50 };
+      const missMinusRtt = miss.p50 - rtt.p50;
+      warm[cloud] = {
+        hit: { ES256: roundSummary(hit.ES256), RS256: roundSummary(hit.RS256) },
+        hitLogged: roundSummary(s(`hitLogged:${cloud}`)),
+        miss: roundSummary(miss),
+        emulatorRtt: roundSummary(rtt),
+        emulatorRttFetch: roundSummary(s(`rttFetch:${cloud}`)),
+        missMinusRttMs: roundMs(missMinusRtt),
+        missSplit: { stsCallP50Ms: roundMs(missSplits[cloud]().stsCallP50Ms), restP50Ms: roundMs(missSplits[cloud]().restP50Ms) },
+        floorMs: { ES256: roundMs(floorMs.ES256), RS256: roundMs(floorMs.RS256) },
+        hitOverFloor: { ES256: ratio(hit.ES256.p50, floorMs.ES256), RS256: ratio(hit.RS256.p50, floorMs.RS256) },
+        missMinusRttOverFloor: ratio(missMinusRtt, floorMs.ES256),
+      };
+      const sdkSummary = s(`sdk:${cloud}:sdk`);
+      const ours = s(`sdk:${cloud}:stsgate`);
+      sdk[cloud] = {
+        sdkCall: pairs[cloud].sdkCall,
+        stsgateCall: pairs[cloud].stsgateCall,
+        sdk: roundSummary(sdkSummary),
+        stsgate: roundSummary(ours),
+        ratioP50: ratio(ours.p50, sdkSummary.p50),
+        ratioP99: ratio(ours.p99, sdkSummary.p99),
+      };
+    }
+    return {
+      source: 'built bundles (dist/<cloud>/index.js), loaded in-process with require',
+      logging: 'console.log replaced: each log line is built, then dropped (hit, logging on: written to /dev/null with writeSync)',
+      rounds: config.rounds,
+      floor: {
+        verify: { ES256: roundSummary(verify.ES256), RS256: roundSummary(verify.RS256) },
+        sign: Object.fromEntries(CLOUDS.map((c) => [c, roundSummary(sign[c])])) as Record<CloudId, Summary>,
+      },
+      warm,
+      sdk,
+    };
+  } finally {
+    closeRttConnections();
+    bundles.restore();
+    sink.restore();
+  }
+}
