@@ -21,6 +21,7 @@
  * Anything outside this grammar (another operator, `principal`, `not_action`, …) makes the evaluator throw rather than
  * guess.
  */
+import { resourceMatches, wildcard } from './policy-matching.js';
 
 export interface CosRequest {
   /** e.g. `name/cos:PutObject`, `name/cos:GetBucket`. */
@@ -45,40 +46,8 @@ interface Statement {
 const KNOWN_STATEMENT_KEYS = new Set(['sid', 'effect', 'action', 'resource', 'condition']);
 const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 
-const compiled = new Map<string, RegExp>();
 
-/** `*` any run of characters (`/` and `:` included), `?` one character, everything else literal. */
-export function camWildcard(pattern: string): RegExp {
-  let regex = compiled.get(pattern);
-  if (!regex) {
-    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(pattern, regex);
-  }
-  return regex;
-}
 
-/** `qcs:<project>:<service>:<region>:<account>:<relative>`, split on the first five colons only. */
-function resourceFields(name: string): string[] | undefined {
-  const fields: string[] = [];
-  let rest = name;
-  for (let i = 0; i < 5; i++) {
-    const at = rest.indexOf(':');
-    if (at < 0) return undefined;
-    fields.push(rest.slice(0, at));
-    rest = rest.slice(at + 1);
-  }
-  fields.push(rest);
-  return fields;
-}
-
-function resourceMatches(pattern: string, target: string): boolean {
-  if (pattern === '*') return true;
-  const p = resourceFields(pattern);
-  const t = resourceFields(target);
-  if (!p || !t) return false;
-  return p.every((field, i) => camWildcard(field).test(t[i] as string));
-}
 
 function conditionHolds(condition: Statement['condition'], context: Record<string, string>): boolean {
   for (const [operator, keys] of Object.entries(condition ?? {})) {
@@ -87,7 +56,7 @@ function conditionHolds(condition: Statement['condition'], context: Record<strin
       if (actual === undefined) return false;
       const match =
         operator === 'string_like'
-          ? list(values).some((v) => camWildcard(v).test(actual))
+          ? list(values).some((v) => wildcard(v).test(actual))
           : operator === 'string_equal'
             ? list(values).includes(actual)
             : undefined;
@@ -106,8 +75,8 @@ export function camPolicyAllows(policyText: string, request: CosRequest): boolea
   for (const statement of policy.statement) {
     const unknown = Object.keys(statement).find((k) => !KNOWN_STATEMENT_KEYS.has(k));
     if (unknown !== undefined) throw new Error(`the evaluator does not know statement element ${unknown}`);
-    if (!list(statement.action).some((a) => camWildcard(a).test(request.action))) continue;
-    if (!list(statement.resource).some((r) => resourceMatches(r, target))) continue;
+    if (!list(statement.action).some((a) => wildcard(a).test(request.action))) continue;
+    if (!list(statement.resource).some((r) => resourceMatches(r, target, 5))) continue;
     if (!conditionHolds(statement.condition, request.context ?? {})) continue;
     if (statement.effect === 'deny') return false;
     if (statement.effect === 'allow') allowed = true;

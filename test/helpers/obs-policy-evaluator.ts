@@ -7,6 +7,7 @@
  *   not carry does not match;
  * - an explicit Deny wins; otherwise something must Allow.
  */
+import { wildcard } from './policy-matching.js';
 
 export interface ObsRequest {
   /** e.g. `obs:object:PutObject`, `obs:bucket:ListBucket`. */
@@ -25,8 +26,6 @@ interface Statement {
   Condition?: Record<string, Record<string, string[]>>;
 }
 
-const wildcard = (pattern: string, flags = '') =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, `s${flags}`);
 
 function conditionHolds(condition: Statement['Condition'], context: Record<string, string>): boolean {
   for (const [operator, keys] of Object.entries(condition ?? {})) {

@@ -18,6 +18,7 @@
  * Anything outside this grammar (another operator, `NotAction`, `NotResource`, `Principal`) makes the evaluator throw
  * rather than guess.
  */
+import { resourceMatches, wildcard } from './policy-matching.js';
 
 export interface OssRequest {
   /** e.g. `oss:PutObject`, `oss:ListObjects`. */
@@ -42,41 +43,8 @@ interface Statement {
 const KNOWN_STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'Resource', 'Condition']);
 const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
 
-const compiled = new Map<string, RegExp>();
 
-/** `*` any run of characters (`/` and `:` included), `?` one character, everything else literal. */
-export function ramWildcard(pattern: string, flags = ''): RegExp {
-  const id = `${flags}:${pattern}`;
-  let regex = compiled.get(id);
-  if (!regex) {
-    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, `s${flags}`);
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(id, regex);
-  }
-  return regex;
-}
 
-/** `acs:oss:<region>:<account>:<relative>`, split on the first four colons only. */
-function arnFields(arn: string): string[] | undefined {
-  const fields: string[] = [];
-  let rest = arn;
-  for (let i = 0; i < 4; i++) {
-    const at = rest.indexOf(':');
-    if (at < 0) return undefined;
-    fields.push(rest.slice(0, at));
-    rest = rest.slice(at + 1);
-  }
-  fields.push(rest);
-  return fields;
-}
-
-function resourceMatches(pattern: string, target: string): boolean {
-  if (pattern === '*') return true;
-  const p = arnFields(pattern);
-  const t = arnFields(target);
-  if (!p || !t) return false;
-  return p.every((field, i) => ramWildcard(field).test(t[i] as string));
-}
 
 function conditionHolds(condition: Statement['Condition'], context: Record<string, string>): boolean {
   for (const [operator, keys] of Object.entries(condition ?? {})) {
@@ -86,7 +54,7 @@ function conditionHolds(condition: Statement['Condition'], context: Record<strin
       if (actual === undefined) return false;
       const match =
         operator === 'StringLike'
-          ? list(values).some((v) => ramWildcard(v).test(actual))
+          ? list(values).some((v) => wildcard(v).test(actual))
           : operator === 'StringEquals'
             ? list(values).includes(actual)
             : undefined;
@@ -106,8 +74,8 @@ export function ramPolicyAllows(policyText: string, request: OssRequest): boolea
   for (const statement of policy.Statement) {
     const unknown = Object.keys(statement).find((k) => !KNOWN_STATEMENT_KEYS.has(k));
     if (unknown !== undefined) throw new Error(`the evaluator does not know statement element ${unknown}`);
-    if (!list(statement.Action).some((a) => ramWildcard(a, 'i').test(request.action))) continue;
-    if (!list(statement.Resource).some((r) => resourceMatches(r, target))) continue;
+    if (!list(statement.Action).some((a) => wildcard(a, 'i').test(request.action))) continue;
+    if (!list(statement.Resource).some((r) => resourceMatches(r, target, 4))) continue;
     if (!conditionHolds(statement.Condition, request.context ?? {})) continue;
     if (statement.Effect === 'Deny') return false;
     if (statement.Effect === 'Allow') allowed = true;
