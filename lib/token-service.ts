@@ -6,9 +6,6 @@
  * @module
  */
 import { bearerToken } from './auth/bearer.js';
-import { rateLimited } from './errors.js';
-import type { SubjectRateLimit } from './limits/subject-rate-limit.js';
-import { type RetryPolicy, withRetries } from './sts/retry.js';
 import type { JwtVerifier } from './auth/verify-jwt.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { CloudPlugin } from './clouds/types.js';
@@ -18,6 +15,9 @@ import type { Action } from './scope/actions.js';
 import type { Grant } from './scope/resolve-scope.js';
 import { parseScopeRequest } from './scope/scope-request.js';
 import { planSession } from './session-plan.js';
+import { rateLimited } from './errors.js';
+import type { SubjectRateLimit } from './limits/subject-rate-limit.js';
+import { type RetryPolicy, withRetries } from './sts/retry.js';
 
 /** The success body: the public contract, field for field. */
 export interface TokenResponse {

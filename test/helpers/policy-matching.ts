@@ -20,7 +20,7 @@ export function wildcard(pattern: string, flags = ''): RegExp {
 }
 
 /** `a:b:c:rest` split on the first `colons` colons only: the relative path may contain colons. */
-function fields(name: string, colons: number): string[] | undefined {
+export function fields(name: string, colons: number): string[] | undefined {
   const out: string[] = [];
   let rest = name;
   for (let i = 0; i < colons; i++) {

@@ -35,6 +35,7 @@ import { apigEvent, startHuaweiFixture, type HuaweiFixture } from '../helpers/hu
 import { obsPolicyAllows } from '../helpers/obs-policy-evaluator.js';
 import { ramPolicyAllows } from '../helpers/ram-policy-evaluator.js';
 import { functionUrlEvent, startTencentFixture, type TencentFixture } from '../helpers/tencent-fixture.js';
+import { fields } from '../helpers/policy-matching.js';
 
 const SEED = process.env.FC_SEED === undefined ? 0x5c09e : Number(process.env.FC_SEED);
 const RUNS = { aliyun: 400, tencent: 400, huawei: 600 } as const;
@@ -119,20 +120,6 @@ interface CloudModel {
   readonly grammar: PolicyGrammar;
   allows(policy: string, probe: Probe): boolean;
   classify(resource: string): Classified;
-}
-
-/** Splits `a:b:c:…` on the first `n` colons; the last field keeps any further colons. */
-function fields(name: string, n: number): string[] | undefined {
-  const out: string[] = [];
-  let rest = name;
-  for (let i = 0; i < n; i++) {
-    const at = rest.indexOf(':');
-    if (at < 0) return undefined;
-    out.push(rest.slice(0, at));
-    rest = rest.slice(at + 1);
-  }
-  out.push(rest);
-  return out;
 }
 
 function relativeResource(bucket: string, relative: string, wholeBucket: string): Classified {
