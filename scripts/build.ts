@@ -5,6 +5,7 @@
  * @module
  */
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
@@ -38,7 +39,30 @@ async function main(): Promise<void> {
     const gzip = gzipSync(readFileSync(outfile)).length;
     rows.push(`${outfile.padEnd(24)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  (gzip ${(gzip / 1024).toFixed(1)} KB)`);
   }
+  rows.push(await buildBrowserClient());
   console.log(`bundle sizes\n${rows.join('\n')}`);
+}
+
+/**
+ * `stsgate/client`: one ES module for browsers and bundlers, with its type declarations. Not minified:
+ * the app's own bundler minifies it, and readable code is easier to audit in a browser's devtools.
+ */
+async function buildBrowserClient(): Promise<string> {
+  const outfile = 'dist/client/index.js';
+  await build({
+    entryPoints: ['client/index.ts'],
+    outfile,
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    target: 'es2020',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'client/tsconfig.json'], { stdio: 'inherit' });
+  const bytes = statSync(outfile).size;
+  const minified = (await build({ entryPoints: ['client/index.ts'], bundle: true, format: 'esm', minify: true, write: false, logLevel: 'warning' })).outputFiles[0]!.contents;
+  return `${outfile.padEnd(24)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  (minified ${(minified.length / 1024).toFixed(1)} KB, gzip ${(gzipSync(minified).length / 1024).toFixed(1)} KB)`;
 }
 
 await main();

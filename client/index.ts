@@ -1,0 +1,13 @@
+/**
+ * `stsgate/client`: the browser side of stsgate. One client per token endpoint fetches, caches and
+ * refreshes temporary keys; the adapters hand them to each storage SDK in the shape it expects.
+ * No runtime dependencies; runs wherever `fetch` exists.
+ *
+ * @module
+ */
+export type { GetCredentialsOptions, StsClient, StsClientOptions, StsCredentials, TokenRequest } from './types.js';
+export { StsClientError, UnauthorizedError, type StsClientErrorCode } from './errors.js';
+export { createStsClient } from './credentials-client.js';
+export * from './adapters/ali-oss.js';
+export * from './adapters/cos.js';
+export * from './adapters/obs.js';
