@@ -7,11 +7,14 @@
 export type StsClientErrorCode =
   /** 401 from the token endpoint: the app's JWT is missing, expired or rejected; log the user in again. */
   | 'unauthorized'
-  /** Any other non-2xx answer after retries (403 insufficient_scope, 429, 5xx after the last attempt, …). */
+  /**
+   * Any other non-2xx answer: 400/403/… at once (not retried), 429 and 5xx after the last attempt.
+   * `status` and `error` say which.
+   */
   | 'http_error'
   /** The endpoint could not be reached, or an attempt timed out, after retries. */
   | 'network_error'
-  /** A 200 whose body is not credentials, or credentials that are already expired. */
+  /** A 200 whose body is not credentials, or credentials already expired (or within the safety margin) on arrival. Not retried. */
   | 'invalid_response';
 
 export class StsClientError extends Error {
@@ -21,19 +24,33 @@ export class StsClientError extends Error {
   readonly status: number | undefined;
   /** The endpoint's `error` field (`invalid_token`, `insufficient_scope`, …), when it sent one. */
   readonly error: string | undefined;
+  /**
+   * The endpoint's `error_description` (at most 300 characters), when it sent one: for developers, e.g.
+   * why a body was refused. Kept out of `message`, which holds only what the client itself knows.
+   */
+  readonly description: string | undefined;
 
-  constructor(code: StsClientErrorCode, message: string, details: { status?: number; error?: string; cause?: unknown } = {}) {
+  constructor(
+    code: StsClientErrorCode,
+    message: string,
+    details: { status?: number; error?: string; description?: string; cause?: unknown } = {},
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.status = details.status;
     this.error = details.error;
+    this.description = details.description;
   }
 }
 
-/** 401: the app should send the user to log in again. `instanceof` works across the whole client. */
+/**
+ * 401: the app should send the user to log in again. Also thrown, with no request made, when `getToken`
+ * gives no usable token; `status` is 401 then too, so an app handles both the same way. `instanceof`
+ * works across the whole client.
+ */
 export class UnauthorizedError extends StsClientError {
   override readonly name = 'UnauthorizedError';
-  constructor(message: string, details: { error?: string } = {}) {
+  constructor(message: string, details: { error?: string; description?: string } = {}) {
     super('unauthorized', message, { status: 401, ...details });
   }
 }

@@ -41,18 +41,26 @@ export interface StsClientOptions {
   readonly getToken: () => string | Promise<string>;
   /**
    * Refresh when less than this share of the credentials' lifetime remains. Default 0.5, as the cloud
-   * vendors recommend; must be in (0, 1).
+   * vendors recommend; must be in (0, 1). A set that arrives already past that point (the endpoint
+   * caches too) is kept until half of what remained on arrival has passed, so it is not fetched again
+   * at once.
    */
   readonly refreshWhenRemaining?: number;
-  /** The body sent when a call gives none. Default: none (the whole grant). */
+  /**
+   * The body sent when a call gives none. Default: none (the whole grant). Equivalent bodies (key order,
+   * repeated or reordered `actions`) share one cache entry.
+   */
   readonly request?: TokenRequest;
-  /** Attempts for 5xx and network errors, the first included. Default 3. */
+  /** Attempts for network errors, timeouts, 429 and 5xx, the first included. Default 3; an integer from 1 to 100. */
   readonly maxAttempts?: number;
-  /** First backoff in ms; doubles per attempt with full jitter, capped by `maxBackoffMs`. Default 200. */
+  /**
+   * First backoff in ms; doubles per attempt with full jitter (a random wait up to that ceiling), capped
+   * by `maxBackoffMs`. A `Retry-After` (seconds) raises the wait, still capped by `maxBackoffMs`. Default 200.
+   */
   readonly baseBackoffMs?: number;
-  /** Default 5000. */
+  /** The longest wait between attempts, in ms. Default 5000. */
   readonly maxBackoffMs?: number;
-  /** Per-attempt timeout in ms. Default 10000. */
+  /** Per-attempt timeout in ms, reading the body included. Default 10000. */
   readonly timeoutMs?: number;
   /** Injected for tests and non-browser runtimes. Default: the global `fetch`. */
   readonly fetch?: typeof fetch;
@@ -63,7 +71,11 @@ export interface StsClientOptions {
 }
 
 export interface GetCredentialsOptions {
-  /** Fetch new credentials even if cached ones are still fresh. */
+  /**
+   * Fetch new credentials even if cached ones are still fresh (e.g. after storage refused them). Joins a
+   * request already in flight instead of starting a second. Unlike a routine refresh, a forced one
+   * that fails rejects rather than falling back to the cached set.
+   */
   readonly forceRefresh?: boolean;
 }
 
@@ -72,7 +84,13 @@ export interface StsClient {
   /**
    * Fresh credentials for `request` (or the client's default body): cached ones while more than the
    * refresh share of their lifetime remains, otherwise one shared network request for all concurrent
-   * callers. Never resolves with credentials that have expired.
+   * callers. When that refresh fails for a passing reason (network, timeout, 429, 5xx) while the cached
+   * set is still valid, resolves with the cached set. Never resolves with credentials in their last 30 s
+   * (a tenth of the lifetime when that is shorter) or past their expiry.
+   *
+   * Rejects with UnauthorizedError on 401 (and forgets the cached set for `request`), with
+   * StsClientError `http_error`, `network_error` or `invalid_response` otherwise, with a TypeError for a
+   * malformed `request`, and with whatever `getToken` threw, unchanged.
    */
   getCredentials(request?: TokenRequest, options?: GetCredentialsOptions): Promise<StsCredentials>;
   /**
@@ -80,6 +98,9 @@ export interface StsClient {
    * undefined when none are cached. Adapters use it to schedule refreshes and SDK intervals.
    */
   refreshAt(request?: TokenRequest): number | undefined;
-  /** Forget cached credentials (all of them without an argument), e.g. on logout. */
+  /**
+   * Forget cached credentials (all of them without an argument), e.g. on logout. A request already in
+   * flight still answers its callers, but its result is not cached, and later calls start a new one.
+   */
   clear(request?: TokenRequest): void;
 }

@@ -29,6 +29,8 @@ export interface IdentityProvider {
   readonly audience: string;
   /** The JWKS path relative to wherever {@link handle} is mounted. */
   readonly jwksPath: string;
+  /** The development login's path (`GET <tokenPath>?sub=…`), relative to wherever {@link handle} is mounted. */
+  readonly tokenPath: string;
   mint(claims: JWTPayload, options?: MintOptions): Promise<string>;
   /** Node request handler serving the JWKS and `GET <tokenPath>?sub=…`; answers false when the path is not its own. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
@@ -86,6 +88,8 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
       const sub = url.searchParams.get('sub') ?? 'alice';
       mint({ sub }).then(
         (token) => {
+          // Readable from any origin: the demo page (its own origin, as an app's would be) logs in here.
+          // A simple GET with no credentials, so the browser sends no preflight.
           res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
           res.end(token);
         },
@@ -102,6 +106,7 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
     issuer: options.issuer,
     audience: options.audience,
     jwksPath,
+    tokenPath,
     mint,
     handle,
     jwksHits: () => hits,

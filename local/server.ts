@@ -9,6 +9,10 @@
  * signatures independently of the signers under test. A cloud whose keys are set (see the README) is
  * called for real instead.
  *
+ * Beside it, on a port of its own (another origin, so the browser runs real CORS preflights), the demo
+ * page `examples/web/`: it logs in, asks all three functions for keys through the browser client and
+ * shows them masked (see `local/demo-site.ts`).
+ *
  * Each bundle reads its configuration at cold start, so each is loaded with its own environment, made
  * from the one the service was started with plus that cloud's local defaults.
  *
@@ -26,6 +30,8 @@ import { startTencentStsEmulator } from '../emulators/tencent-sts.js';
 import { type Fc3Credentials, fc3Context, fc3Event } from './platforms/aliyun.js';
 import { type AgencyCredentials, apigEvent, functionGraphContext } from './platforms/huawei.js';
 import { scfContext, scfFunctionUrlEvent } from './platforms/tencent.js';
+import { startDemoSite } from './demo-site.js';
+import { createPreflightLog, type PreflightRecord } from './preflight-log.js';
 
 type Env = Record<string, string | undefined>;
 interface PlatformResponse {
@@ -38,6 +44,7 @@ type Invoke = (req: IncomingMessage, body: Buffer) => Promise<PlatformResponse>;
 
 /** One platform function as the local service runs it. */
 interface LocalFunction {
+  readonly provider: 'aliyun' | 'tencent' | 'huawei';
   readonly route: string;
   readonly real: boolean;
   readonly banner: string;
@@ -52,6 +59,8 @@ const require = createRequire(import.meta.url);
 
 export interface LocalTokenService {
   readonly url: string;
+  /** The demo page's origin (`examples/web/`), another port than {@link url}. */
+  readonly demoUrl: string;
   /** What to print for a person: the mode of each cloud, the routes and a ready-to-paste curl. */
   readonly banner: string;
   /**
@@ -60,7 +69,14 @@ export interface LocalTokenService {
    * `undefined` for a cloud called for real, where nothing local sees the calls.
    */
   stsRequestCount(): Readonly<Record<'aliyun' | 'tencent' | 'huawei', number | undefined>>;
+  /** The CORS preflights the functions have answered, oldest first (the last 100): proof a browser ran them. */
+  preflights(): readonly PreflightRecord[];
   close(): Promise<void>;
+}
+
+export interface LocalTokenServiceOptions {
+  /** The demo page's port; default the service's port + 1 (8788 beside 8787), or any free one when `port` is 0. */
+  demoPort?: number;
 }
 
 /** Loads a bundle with exactly this environment, as a platform starts a fresh function instance. */
@@ -109,6 +125,7 @@ async function aliyunFunction(base: Env): Promise<LocalFunction> {
   }
   const { handler } = loadBundle<{ handler: (event: Buffer, context: unknown) => Promise<PlatformResponse> }>('../dist/aliyun/index.js', env);
   return {
+    provider: 'aliyun',
     route: '/aliyun',
     real,
     banner: real ? 'Aliyun STS: REAL (keys from the credential chain; keys issued are real)' : `Aliyun STS: emulator on ${sts?.url} (checks ACS3-HMAC-SHA256)`,
@@ -147,6 +164,7 @@ async function tencentFunction(base: Env): Promise<LocalFunction> {
   }
   const invoke: Invoke = (req, body) => main_handler(scfFunctionUrlEvent(req, body), scfContext(randomUUID()));
   return {
+    provider: 'tencent',
     route: '/tencent',
     real,
     banner: real ? 'Tencent STS: REAL (keys from the credential chain; keys issued are real)' : `Tencent STS: emulator on ${sts?.url} (checks TC3-HMAC-SHA256)`,
@@ -185,6 +203,7 @@ async function huaweiFunction(base: Env): Promise<LocalFunction> {
   }
   const { handler } = loadBundle<{ handler: (event: unknown, context: unknown) => Promise<PlatformResponse> }>('../dist/huawei/index.js', env);
   return {
+    provider: 'huawei',
     route: '/huawei',
     real,
     banner: real
@@ -204,8 +223,8 @@ async function huaweiFunction(base: Env): Promise<LocalFunction> {
   };
 }
 
-/** Starts the service on `port` (0 for any free one). */
-export async function startLocalTokenService(port: number, host = '127.0.0.1'): Promise<LocalTokenService> {
+/** Starts the service on `port` (0 for any free one), and the demo page beside it. */
+export async function startLocalTokenService(port: number, host = '127.0.0.1', options: LocalTokenServiceOptions = {}): Promise<LocalTokenService> {
   const original: Env = { ...process.env };
   let route: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void> = async (_req, res) => {
     res.writeHead(503).end();
@@ -230,6 +249,7 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
 
   const [aliyun, tencent, huawei] = [await aliyunFunction(base), await tencentFunction(base), await huaweiFunction(base)];
   const functions = [aliyun, tencent, huawei];
+  const preflights = createPreflightLog();
 
   route = async (req, res, body) => {
     const path = new URL(req.url ?? '/', origin).pathname;
@@ -237,6 +257,7 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
     const fn = functions.find((f) => f.route === path);
     if (fn) {
       const result = await fn.invoke(req, body);
+      if (req.method === 'OPTIONS') preflights.record(fn.route, req, result.statusCode, result.headers ?? {});
       res.writeHead(result.statusCode, result.headers ?? {});
       res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
       return;
@@ -248,6 +269,19 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
     sendJson(res, 404, { error: 'not_found', error_description: `try POST ${functions.map((f) => f.route).join(' or ')}` });
   };
 
+  const demoPort = options.demoPort ?? (port === 0 ? 0 : port + 1);
+  const demo = await startDemoSite(demoPort, host, {
+    tokenService: origin,
+    devTokenPath: idp?.tokenPath,
+    functions: functions.map((f) => ({ provider: f.provider, path: f.route })),
+  }).catch(async (error: unknown) => {
+    // Nothing may keep listening when start fails (a test's port, or a port in use by another program).
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const fn of functions) await fn.close();
+    throw new Error(`demo page: cannot listen on ${host}:${demoPort} (set DEMO_PORT to another port)`, { cause: error });
+  });
+
   const anyReal = functions.some((f) => f.real);
   const token = idp ? `$(curl -s '${origin}/dev/token?sub=alice')` : '<your app JWT>';
   const text = [
@@ -256,6 +290,7 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
       : 'stsgate local token service: EMULATED cloud (development only; no real keys are issued)',
     ...functions.map((f) => `  POST ${origin}${f.route}`.padEnd(44) + f.banner),
     idp ? `  dev login: GET ${origin}/dev/token?sub=alice   development JWTs from a local JWKS` : '  login: JWT_* from the environment',
+    `  demo page: ${demo.url}/`.padEnd(44) + (idp ? 'keys from all three functions in a browser, through CORS' : 'needs the development login (unset JWT_*)'),
     '',
     'Get a token:',
     `  curl -s -X POST ${origin}/aliyun -H "Authorization: Bearer ${token}"`,
@@ -264,9 +299,12 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1'): 
 
   return {
     url: origin,
+    demoUrl: demo.url,
     banner: text,
     stsRequestCount: () => ({ aliyun: aliyun.emulatorRequests(), tencent: tencent.emulatorRequests(), huawei: huawei.emulatorRequests() }),
+    preflights: () => preflights.entries(),
     close: async () => {
+      await demo.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const fn of functions) await fn.close();
@@ -293,7 +331,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 // Run as a program (npm start), not when imported by a test.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const service = await startLocalTokenService(Number(process.env.PORT ?? 8787), process.env.HOST ?? '127.0.0.1');
+  const demoPort = process.env.DEMO_PORT ? Number(process.env.DEMO_PORT) : undefined;
+  const service = await startLocalTokenService(Number(process.env.PORT ?? 8787), process.env.HOST ?? '127.0.0.1', { demoPort });
   console.log(service.banner);
   console.log(`listening on ${service.url}`);
   const stop = () => void service.close().then(() => process.exit(0));

@@ -59,6 +59,16 @@ describe('the local token service', () => {
     expect(output).toContain(`curl -s -X POST ${url}/aliyun -H "Authorization: Bearer $(curl -s '${url}/dev/token?sub=alice')"`);
   });
 
+  it('prints the demo page, on its own origin, which may connect to the token service only', async () => {
+    const demo = /demo page: (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
+    expect(demo).toBeDefined();
+    expect(demo).not.toBe(url);
+    const page = await fetch(`${demo}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src ${url};`);
+    expect(await page.text()).toContain('<title>stsgate demo');
+  });
+
   it('issues a token for a development JWT, as the printed curl does', async () => {
     const jwt = await (await fetch(`${url}/dev/token?sub=alice`)).text();
     const res = await fetch(`${url}/aliyun`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });

@@ -12,8 +12,12 @@ type CorsRequest = Request<HttpEvent, HttpResponse, Error, PipelineContext>;
 
 const ALLOWED_METHODS = 'POST, OPTIONS';
 const ALLOWED_HEADERS = 'authorization, content-type';
-/** Let browser code read why it was refused and when to retry. */
-const EXPOSED_HEADERS = 'Retry-After, WWW-Authenticate';
+/**
+ * Let browser code read why it was refused and when to retry, and the server's clock (`Date` is not a
+ * CORS-safelisted header): the browser client measures the device's clock skew with it, so that
+ * `expiredTime` is judged by the server's clock, not a phone's wrong one.
+ */
+const EXPOSED_HEADERS = 'Date, Retry-After, WWW-Authenticate';
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
 export function httpCors(config: CorsConfig | undefined): MiddlewareObj<HttpEvent, HttpResponse, Error, PipelineContext> {

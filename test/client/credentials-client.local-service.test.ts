@@ -1,0 +1,91 @@
+/**
+ * The built client (`dist/client/index.js`, imported by the package's own `stsgate/client` subpath, as an
+ * app would) against the real local token service in this process: the three platform bundles behind
+ * real HTTP, the emulated cloud, and development JWTs. Needs `npm run build` first, as `npm test` does.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalTokenService, startLocalTokenService } from '../../local/server.js';
+
+type ClientModule = typeof import('../../client/index.js');
+
+// A specifier held in a variable: the typecheck (which runs before the build) must not need dist/.
+const PACKAGE_SUBPATH = 'stsgate/client';
+const STSGATE_ENV = /^(JWT_|TOKEN_|ALIYUN_|ALIBABA_CLOUD_|CORS_|TENCENT|HUAWEI|STSGATE_)/;
+
+let service: LocalTokenService;
+let client: ClientModule;
+const savedEnv: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  // The service reads its configuration from this process's environment: start from a clean one.
+  for (const name of Object.keys(process.env)) {
+    if (STSGATE_ENV.test(name)) {
+      savedEnv[name] = process.env[name];
+      delete process.env[name];
+    }
+  }
+  service = await startLocalTokenService(0);
+  client = (await import(PACKAGE_SUBPATH)) as ClientModule;
+});
+
+afterAll(async () => {
+  await service?.close();
+  Object.assign(process.env, savedEnv);
+});
+
+const devToken = (sub: string) => async () => (await fetch(`${service.url}/dev/token?sub=${sub}`)).text();
+
+describe('stsgate/client against the local token service', () => {
+  it('is the built bundle, resolved through the package exports', () => {
+    expect(import.meta.resolve(PACKAGE_SUBPATH)).toMatch(/\/dist\/client\/index\.js$/);
+    expect(typeof client.createStsClient).toBe('function');
+  });
+
+  it.each([
+    ['aliyun', 'stsgate-local'],
+    ['tencent', 'stsgate-local-1250000000'],
+    ['huawei', 'stsgate-local'],
+  ] as const)('gets, caches and narrows %s credentials for alice', async (provider, bucket) => {
+    const sts = client.createStsClient({ endpoint: `${service.url}/${provider}`, getToken: devToken('alice') });
+
+    const whole = await sts.getCredentials();
+    expect(whole).toMatchObject({ provider, bucket, prefix: 'users/alice/' });
+    expect(whole.accessKeyId).not.toBe('');
+    expect(whole.expiredTime).toBeGreaterThan(whole.startTime);
+    // With the server's Date read, the refresh point lands halfway through the lifetime, near enough.
+    const halfway = (whole.startTime + (whole.expiredTime - whole.startTime) / 2) * 1000;
+    expect(Math.abs(sts.refreshAt()! - halfway)).toBeLessThan(5000);
+    expect(await sts.getCredentials()).toBe(whole);
+
+    const narrow = await sts.getCredentials({ actions: ['get'], prefix: 'users/alice/photos/' });
+    expect(narrow).toMatchObject({ provider, prefix: 'users/alice/photos/', actions: ['get'] });
+    expect(narrow.accessKeyId).not.toBe(whole.accessKeyId);
+  });
+
+  it('rejects a bad JWT with UnauthorizedError', async () => {
+    const sts = client.createStsClient({ endpoint: `${service.url}/aliyun`, getToken: () => 'not-a-jwt' });
+    const error = await sts.getCredentials().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(client.UnauthorizedError);
+    expect(error).toMatchObject({ code: 'unauthorized', status: 401, error: 'invalid_token' });
+  });
+
+  it('surfaces a body asking for more than the grant as a 403, without retrying it', async () => {
+    const sts = client.createStsClient({ endpoint: `${service.url}/tencent`, getToken: devToken('alice') });
+    const before = service.stsRequestCount().tencent;
+    const error = await sts.getCredentials({ prefix: 'users/bob/' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(client.StsClientError);
+    expect(error).toMatchObject({ code: 'http_error', status: 403, error: 'insufficient_scope' });
+    expect(service.stsRequestCount().tencent).toBe(before);
+  });
+
+  it('lets a browser on another origin read the Date header the client corrects clock skew with', async () => {
+    const res = await fetch(`${service.url}/huawei`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${await devToken('alice')()}`, Origin: 'http://localhost:5173' },
+    });
+    await res.body?.cancel();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('date')).not.toBeNull();
+    expect(res.headers.get('access-control-expose-headers')?.split(/,\s*/)).toContain('Date');
+  });
+});
