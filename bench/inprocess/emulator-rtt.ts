@@ -4,17 +4,19 @@
  *
  * - `http`: node:http with a keep-alive agent, the leanest client Node has. This is "the emulator's own
  *   round trip" the goals subtract: what any implementation pays for this call.
- * - `fetch`: the global fetch with the options stsgate's `exchange()` uses (undici, also keep-alive).
- *   The difference between the two is what stsgate's choice of HTTP client costs per call.
+ * - `stsgate`: stsgate's own client (lib/net/http-client.ts, node:http with its own keep-alive agent,
+ *   timeout, redirect refusal and body cap), as `exchange()` calls it. The difference between the two
+ *   is what stsgate's HTTP client costs per call.
  *
  * @module
  */
 import { Agent, request } from 'node:http';
+import { httpRequest } from '../../lib/net/http-client.js';
 import type { Deployment } from '../deployments.js';
 import type { Sampler } from '../interleave.js';
 import { type PlainRequest, upstreamRequest } from './upstream-requests.js';
 
-export type RttClient = 'http' | 'fetch';
+export type RttClient = 'http' | 'stsgate';
 
 const agent = new Agent({ keepAlive: true });
 
@@ -33,13 +35,12 @@ function viaHttp({ url, method, headers, body }: PlainRequest): Promise<{ status
   });
 }
 
-async function viaFetch({ url, ...init }: PlainRequest): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5000), redirect: 'error' });
-  return { status: response.status, text: await response.text() };
+function viaStsgate({ url, method, headers, body }: PlainRequest): Promise<{ status: number; text: string }> {
+  return httpRequest(new URL(url), { method, headers, ...(body === undefined ? {} : { body }), timeoutMs: 5000 });
 }
 
 export function emulatorRttSampler(id: string, d: Deployment, client: RttClient, counts: { warmup: number; iterations: number }): Sampler {
-  const send = client === 'http' ? viaHttp : viaFetch;
+  const send = client === 'http' ? viaHttp : viaStsgate;
   let n = 0;
   return {
     id,

@@ -28,8 +28,8 @@ export interface WarmCloud {
   readonly miss: Summary;
   /** The emulator's own round trip, node:http keep-alive (the leanest client). */
   readonly emulatorRtt: Summary;
-  /** The same round trip through fetch, stsgate's HTTP client. */
-  readonly emulatorRttFetch: Summary;
+  /** The same round trip through stsgate's own HTTP client (lib/net/http-client.ts). */
+  readonly emulatorRttStsgate: Summary;
   /** p50(miss) − p50(emulator round trip, node:http). */
   readonly missMinusRttMs: number;
   /** The miss split by the function's own log line (see warm.ts). */
@@ -80,7 +80,7 @@ export async function runInProcess(
       const miss = await missSampler(`miss:${cloud}`, d, handler, counts('misses'), sink);
       missSplits[cloud] = miss.split;
       samplers.push(miss);
-      samplers.push(emulatorRttSampler(`rtt:${cloud}`, d, 'http', counts('rtt')), emulatorRttSampler(`rttFetch:${cloud}`, d, 'fetch', counts('rtt')));
+      samplers.push(emulatorRttSampler(`rtt:${cloud}`, d, 'http', counts('rtt')), emulatorRttSampler(`rttStsgate:${cloud}`, d, 'stsgate', counts('rtt')));
       samplers.push(signSampler(`sign:${cloud}`, d, counts('floor')));
     }
     for (const alg of ALGS) samplers.push(verifySampler(`verify:${alg}`, (await localVerifier(deployments.aliyun, alg)).verify, counts('floor')));
@@ -105,7 +105,7 @@ export async function runInProcess(
         hitLogged: roundSummary(s(`hitLogged:${cloud}`)),
         miss: roundSummary(miss),
         emulatorRtt: roundSummary(rtt),
-        emulatorRttFetch: roundSummary(s(`rttFetch:${cloud}`)),
+        emulatorRttStsgate: roundSummary(s(`rttStsgate:${cloud}`)),
         missMinusRttMs: roundMs(missMinusRtt),
         missSplit: { stsCallP50Ms: roundMs(missSplits[cloud]().stsCallP50Ms), restP50Ms: roundMs(missSplits[cloud]().restP50Ms) },
         floorMs: { ES256: roundMs(floorMs.ES256), RS256: roundMs(floorMs.RS256) },

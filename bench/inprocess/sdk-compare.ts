@@ -12,7 +12,7 @@
  *   with AK/SK (the SDKs do not send X-Auth-Token), vs stsgate `createSecurityToken` on the same AK/SK
  *   path. stsgate's default (agency token) path is the Huawei miss in the warm table.
  *
- * Connections are kept alive on both sides: stsgate's `fetch` pools by default, the Aliyun SDK's
+ * Connections are kept alive on both sides: stsgate's client has a keep-alive agent, the Aliyun SDK's
  * runtime keeps alive by default, the Tencent agent is created with keepAlive, the Huawei SDK's axios
  * uses Node's global agent (keep-alive since Node 19).
  *

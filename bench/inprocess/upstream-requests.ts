@@ -2,7 +2,8 @@
  * The request a function sends to STS or IAM on a cache miss, built here by hand for two uses:
  *
  * - the emulator's own round trip: the bench sends this request straight to the emulator with plain
- *   `fetch` (the HTTP client stsgate uses), so "miss − round trip" is what stsgate adds around it;
+ *   node:http (and, for comparison, stsgate's own client), so "miss − round trip" is what stsgate adds
+ *   around it;
  * - the floor's signing half: one call of the cloud's signer on exactly these inputs.
  *
  * Signing uses stsgate's signers, outside any measurement of the round trip; the emulators verify every

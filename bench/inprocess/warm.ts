@@ -45,7 +45,7 @@ export function hitSampler(id: string, d: Deployment, handler: PlatformHandler, 
 
 /**
  * The recorded misses split by the function's own log line: `stsLatencyMs` times the STS call (signing,
- * fetch, parsing, inside the retry wrapper). The log rounds it to 0.1 ms, so both parts are medians
+ * sending, parsing, inside the retry wrapper). The log rounds it to 0.1 ms, so both parts are medians
  * good to ±0.05 ms: the STS call, and everything else in the miss (the sample's precise total minus it).
  */
 export interface MissSplit {

@@ -5,11 +5,10 @@
  *
  * @module
  */
-import { errors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { KeyObject } from 'node:crypto';
+import { errors, type JWTPayload, jwtVerify, type JWTVerifyOptions, type JWTVerifyResult } from 'jose';
 import { invalidToken, type StsgateError, temporarilyUnavailable } from '../errors.js';
 import type { JwtConfig } from './jwt-config.js';
-import { createRemoteJwks, JwksUnavailableError, jwksDeadline, type RemoteJwksOptions } from './jwks.js';
+import { createRemoteJwks, JwksUnavailableError, type RemoteJwks, type RemoteJwksOptions } from './jwks.js';
 
 export type Claims = JWTPayload & { sub: string; exp: number };
 
@@ -22,21 +21,23 @@ export interface JwtVerifier {
 }
 
 export function createJwtVerifier(config: JwtConfig, jwksOptions: RemoteJwksOptions = {}): JwtVerifier {
-  const key: KeyObject | JWTVerifyGetKey =
-    config.keySource.kind === 'jwks' ? createRemoteJwks(config.keySource.url, jwksOptions) : config.keySource.key;
-  const options = {
+  const options: JWTVerifyOptions = {
     issuer: config.issuer,
     audience: [...config.audience],
     algorithms: [...config.algorithms],
     clockTolerance: config.clockToleranceSeconds,
     requiredClaims: ['exp', 'sub'],
   };
+  const source = config.keySource;
+  const check: (token: string, deadlineMs: number | undefined) => Promise<JWTVerifyResult> =
+    source.kind === 'jwks'
+      ? withRemoteJwks(createRemoteJwks(source.url, jwksOptions), options)
+      : (token) => jwtVerify(token, source.key, options);
 
   return {
     async verify(token, deadlineMs) {
       try {
-        const verifying = () => jwtVerify(token, key as KeyObject, options);
-        const { payload } = await (deadlineMs === undefined ? verifying() : jwksDeadline.run(deadlineMs, verifying));
+        const { payload } = await check(token, deadlineMs);
         return payload as Claims;
       } catch (error) {
         throw verificationError(error);
@@ -44,6 +45,12 @@ export function createJwtVerifier(config: JwtConfig, jwksOptions: RemoteJwksOpti
     },
   };
 }
+
+/** The key set is shared by every invocation; each call's deadline reaches its key lookup through a closure. */
+const withRemoteJwks =
+  (jwks: RemoteJwks, options: JWTVerifyOptions) =>
+  (token: string, deadlineMs: number | undefined): Promise<JWTVerifyResult> =>
+    jwtVerify(token, (header, jws) => jwks(deadlineMs, header, jws), options);
 
 /** Fixed descriptions by jose error code: jose's own messages are not part of our contract. */
 function verificationError(error: unknown): StsgateError {

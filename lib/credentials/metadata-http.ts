@@ -10,14 +10,14 @@
  */
 import * as z from 'zod/mini';
 import type { Invocation } from '../invocation.js';
-import { exchange, type UpstreamResponse } from '../sts/upstream.js';
+import { exchange, type UpstreamRequest, type UpstreamResponse } from '../sts/upstream.js';
 
 /** Per call; the official SDKs use about one second for connect and read alike. */
 export const METADATA_TIMEOUT_MS = 1000;
 /** Time kept back for the STS call and the response after the credentials arrive. */
 const RESERVE_MS = 500;
 
-export function metadataRequest(service: string, url: URL, init: Omit<RequestInit, 'signal'>, invocation: Invocation): Promise<UpstreamResponse> {
+export function metadataRequest(service: string, url: URL, init: UpstreamRequest, invocation: Invocation): Promise<UpstreamResponse> {
   return exchange(service, url, init, Math.min(METADATA_TIMEOUT_MS, invocation.remainingMs() - RESERVE_MS));
 }
 

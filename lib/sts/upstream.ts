@@ -1,33 +1,25 @@
 /**
- * One bounded HTTP exchange with an upstream service (STS, IAM). The timeout covers the whole exchange,
- * body included, and never runs past the invocation's own deadline; failures become the contract's
- * statuses: a timeout is 504, an unreachable service is 503.
+ * One bounded HTTP exchange with an upstream service (STS, IAM, a metadata service). The timeout covers
+ * the whole exchange, body included, and never runs past the invocation's own deadline; failures become
+ * the contract's statuses: a timeout is 504, an unreachable service (or one that redirects) is 503, an
+ * answer too large to be what was asked for is 502.
  *
  * @module
  */
-import { temporarilyUnavailable, upstreamTimeout } from '../errors.js';
+import { temporarilyUnavailable, upstreamError, upstreamTimeout } from '../errors.js';
+import { HttpClientError, httpRequest, type HttpRequest, type HttpResponse } from '../net/http-client.js';
 
-export interface UpstreamResponse {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly text: string;
-}
+export type UpstreamResponse = HttpResponse;
 
-export async function exchange(
-  service: string,
-  url: URL,
-  init: Omit<RequestInit, 'signal'>,
-  timeoutMs: number,
-): Promise<UpstreamResponse> {
+export type UpstreamRequest = Omit<HttpRequest, 'timeoutMs' | 'maxBodyBytes'>;
+
+export async function exchange(service: string, url: URL, init: UpstreamRequest, timeoutMs: number): Promise<UpstreamResponse> {
   if (!(timeoutMs >= 1)) throw upstreamTimeout(service);
-  // AbortSignal.timeout takes whole milliseconds only.
-  const signal = AbortSignal.timeout(Math.floor(timeoutMs));
   try {
-    const response = await fetch(url, { ...init, signal, redirect: 'error' });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text };
+    return await httpRequest(url, { ...init, timeoutMs: Math.floor(timeoutMs) });
   } catch (error) {
-    if (signal.aborted) throw upstreamTimeout(service, error);
+    if (error instanceof HttpClientError && error.kind === 'timeout') throw upstreamTimeout(service, error);
+    if (error instanceof HttpClientError && error.kind === 'too-large') throw upstreamError(service, 'InvalidResponse', error);
     throw temporarilyUnavailable(`${service} could not be reached`, 1, { cause: error });
   }
 }

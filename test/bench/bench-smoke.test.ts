@@ -50,7 +50,7 @@ describe('bench (smoke configuration)', () => {
       expectSummary(warm.hitLogged, samples.hits);
       expectSummary(warm.miss, samples.misses);
       expectSummary(warm.emulatorRtt, samples.rtt);
-      expectSummary(warm.emulatorRttFetch, samples.rtt);
+      expectSummary(warm.emulatorRttStsgate, samples.rtt);
       expect(warm.missMinusRttMs).toBeCloseTo(warm.miss.p50 - warm.emulatorRtt.p50, 2);
       for (const part of Object.values(warm.missSplit)) expect(Number.isFinite(part), JSON.stringify(warm.missSplit)).toBe(true);
       expect(warm.missSplit.stsCallP50Ms).toBeGreaterThan(0);
