@@ -15,10 +15,10 @@
  *
  * @module
  */
-import { createHmac } from 'node:crypto';
 import { listening } from '../shared/emulator-server.js';
 import type { IncomingRequest } from '../shared/emulator-server.js';
-import { constantTimeEqual, splitTarget } from '../shared/signing.js';
+import { splitTarget } from '../shared/signing.js';
+import { checkHmacSha1HeaderSignature, signedSubResources } from './hmac-sha1-header-signature.js';
 import { type SignatureCheck, type StorageStandIn, StorageRefusal, StorageStandInServer } from './storage-stand-in.js';
 
 export interface OssStandInOptions {
@@ -27,8 +27,6 @@ export interface OssStandInOptions {
   readonly now?: () => number;
 }
 
-/** OSS refuses requests whose time is more than 15 minutes off its own. */
-const MAX_SKEW_MS = 15 * 60 * 1000;
 /** Query parameters that OSS signs as sub-resources (the ones an object request may carry). */
 const SUB_RESOURCES = new Set(['acl', 'uploads', 'uploadId', 'partNumber', 'versionId', 'append', 'position', 'tagging', 'symlink', 'restore']);
 
@@ -48,46 +46,26 @@ class OssStandIn extends StorageStandInServer {
   }
 
   protected checkSignature(request: IncomingRequest, secretOf: (accessKeyId: string) => string | undefined): SignatureCheck {
-    const match = /^OSS ([^:\s]+):(\S+)$/.exec(request.headers.authorization ?? '');
-    if (!match) return { ok: false, code: 'AccessDenied', message: 'Authorization must be "OSS <AccessKeyId>:<Signature>".' };
-    const accessKeyId = match[1]!;
-    const secret = secretOf(accessKeyId);
-    if (secret === undefined) return { ok: false, code: 'InvalidAccessKeyId', message: 'The OSS Access Key Id you provided does not exist in our records.', accessKeyId };
-
-    const date = request.headers['x-oss-date'] ?? request.headers.date;
-    const sentAt = date === undefined ? NaN : Date.parse(date);
-    if (!Number.isFinite(sentAt)) return { ok: false, code: 'AccessDenied', message: 'The request has no valid date.', accessKeyId };
-    if (Math.abs(sentAt - this.now()) > MAX_SKEW_MS) {
-      return { ok: false, code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the current time is too large.', accessKeyId };
-    }
-
-    const expected = createHmac('sha1', secret).update(this.stringToSign(request, date!), 'utf8').digest('base64');
-    if (!constantTimeEqual(expected, match[2]!)) {
-      return { ok: false, code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided.', accessKeyId };
-    }
-    return { ok: true, accessKeyId };
+    return checkHmacSha1HeaderSignature(request, secretOf, this.now(), {
+      scheme: 'OSS',
+      dateHeader: 'x-oss-date',
+      unknownKeyMessage: 'The OSS Access Key Id you provided does not exist in our records.',
+      skewMessage: 'The difference between the request time and the current time is too large.',
+      stringToSign: (signed) => this.stringToSign(signed),
+    });
   }
 
-  private stringToSign(request: IncomingRequest, date: string): string {
+  private stringToSign(request: IncomingRequest): string {
     const ossHeaders = Object.keys(request.headers)
       .filter((name) => name.startsWith('x-oss-'))
       .sort()
       .map((name) => `${name}:${request.headers[name]!.trim()}\n`)
       .join('');
     const { path, query } = splitTarget(request.url);
-    return [request.method, request.headers['content-md5'] ?? '', request.headers['content-type'] ?? '', date, ''].join('\n') + ossHeaders + this.canonicalResource(path, query);
-  }
-
-  private canonicalResource(path: string, query: string): string {
+    const date = request.headers['x-oss-date'] ?? request.headers.date ?? '';
     const objectKey = this.objectKeyOf(undefined, path) ?? '';
-    const subResources = query
-      .split('&')
-      .filter(Boolean)
-      .map((pair) => pair.split('=').map((part) => decodeURIComponent(part)) as [string, string?])
-      .filter(([name]) => SUB_RESOURCES.has(name))
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, value]) => (value ? `${name}=${value}` : name));
-    return `/${this.bucket}/${objectKey}${subResources.length > 0 ? `?${subResources.join('&')}` : ''}`;
+    const resource = `/${this.bucket}/${objectKey}${signedSubResources(query, SUB_RESOURCES)}`;
+    return [request.method, request.headers['content-md5'] ?? '', request.headers['content-type'] ?? '', date, ''].join('\n') + ossHeaders + resource;
   }
 
   protected objectKeyOf(request: IncomingRequest | undefined, path: string): string | undefined {
