@@ -93,5 +93,5 @@ export function createStsClient(options: StsClientOptions): StsClient {
     }
   }
 
-  return { getCredentials, refreshAt, clear };
+  return { getCredentials, refreshAt, clear, refreshWhenRemaining: config.refreshWhenRemaining };
 }

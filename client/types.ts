@@ -98,6 +98,8 @@ export interface StsClient {
    * undefined when none are cached. Adapters use it to schedule refreshes and SDK intervals.
    */
   refreshAt(request?: TokenRequest): number | undefined;
+  /** The share of the lifetime left at which keys are refreshed (the `refreshWhenRemaining` option, resolved). */
+  readonly refreshWhenRemaining: number;
   /**
    * Forget cached credentials (all of them without an argument), e.g. on logout. A request already in
    * flight still answers its callers, but its result is not cached, and later calls start a new one.

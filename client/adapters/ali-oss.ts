@@ -11,9 +11,10 @@
  * So the adapter never lets ali-oss decide when keys are due. `refreshSTSToken` asks the stsgate client,
  * which answers from its cache until its own refresh point and then makes one network request however many
  * SDK requests are waiting; the interval only says how often ali-oss asks. It is a tenth of the keys'
- * lifetime (between 1 s and 60 s), which is cheap (a cache hit) and short next to the time the previous
- * keys stay valid after the client's refresh point (half the lifetime by default), so requests that race a
- * refresh still carry keys that work.
+ * lifetime, or half of what is left at the client's refresh point when that is less (a client set to
+ * refresh late), between 1 s and 60 s. Asking is cheap (a cache hit), and the interval is short next to the
+ * time the previous keys stay valid after the refresh point (half the lifetime by default), so ali-oss has
+ * new keys well before the old ones expire, and requests that race a refresh still carry keys that work.
  *
  * @module
  */
@@ -59,7 +60,7 @@ export async function aliOssOptions(client: StsClient, options: AliOssAdapterOpt
     region: aliOssRegion(credentials.region),
     bucket: credentials.bucket,
     refreshSTSToken,
-    refreshSTSTokenInterval: aliOssPollInterval((credentials.expiredTime - credentials.startTime) * 1000),
+    refreshSTSTokenInterval: aliOssPollInterval((credentials.expiredTime - credentials.startTime) * 1000, client.refreshWhenRemaining),
   };
 }
 
@@ -72,8 +73,9 @@ function aliOssRegion(region: string): string {
   return region.startsWith('oss-') ? region : `oss-${region}`;
 }
 
-/** How often ali-oss should ask for keys, given their lifetime in ms. */
-function aliOssPollInterval(lifetimeMs: number): number {
+/** How often ali-oss should ask for keys, given their lifetime in ms and the client's refresh share. */
+function aliOssPollInterval(lifetimeMs: number, refreshWhenRemaining: number): number {
   if (!Number.isFinite(lifetimeMs) || lifetimeMs <= 0) return MIN_POLL_MS;
-  return Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.floor(lifetimeMs / 10)));
+  const share = Math.min(0.1, refreshWhenRemaining / 2);
+  return Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.floor(lifetimeMs * share)));
 }

@@ -88,6 +88,15 @@ describe('aliOssOptions', () => {
     expect((await aliOssOptions(clientFor(fakeEndpoint('aliyun', 6)))).refreshSTSTokenInterval).toBe(1_000);
   });
 
+  it('polls within half of what is left at the refresh point when the client refreshes late', async () => {
+    // Refresh when 10% (30 s) of a 300 s lifetime remains: ali-oss must ask at least every 15 s, or it
+    // could keep the old keys past their expiry.
+    const endpoint = fakeEndpoint('aliyun', 300);
+    const lateClient = createStsClient({ endpoint: 'https://tokens.example/sts', getToken: () => 'login', fetch: endpoint.fetch, refreshWhenRemaining: 0.1 });
+    expect(lateClient.refreshWhenRemaining).toBe(0.1);
+    expect((await aliOssOptions(lateClient)).refreshSTSTokenInterval).toBe(15_000);
+  });
+
   it('answers refreshSTSToken from the client cache until the refresh point, then with new keys from one fetch', async () => {
     const endpoint = fakeEndpoint('aliyun', 900);
     const { refreshSTSToken } = await aliOssOptions(clientFor(endpoint));
