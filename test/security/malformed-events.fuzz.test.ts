@@ -855,34 +855,56 @@ describe('FunctionGraph (dist/huawei): malformed events and contexts never throw
 });
 
 // ---------------------------------------------------------------------------------------------------
+interface ThreeBundles {
+  scf: TencentFixture;
+  fc3: AliyunFixture;
+  fg: HuaweiFixture;
+  handlers: { scf: BundleHandler; fc3: BundleHandler; fg: BundleHandler };
+}
+
+/**
+ * All three bundles, cold-started against their fixtures for one describe block. The fields are read
+ * inside tests (after beforeAll), so they are getters over the block's state.
+ */
+function allThreeBundles(): Readonly<ThreeBundles> {
+  const state: Partial<ThreeBundles> = {};
+  const scfSecrets = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN'];
+
+  beforeAll(async () => {
+    const [scf, fc3, fg] = await Promise.all([startTencentFixture(), startAliyunFixture(), startHuaweiFixture()]);
+    Object.assign(state, { scf, fc3, fg });
+    state.handlers = { scf: coldStart(dist('tencent'), 'main_handler', scf.env), fc3: coldStart(dist('aliyun'), 'handler', fc3.env), fg: coldStart(dist('huawei'), 'handler', fg.env) };
+    // SCF reads its role's keys from the environment on every invocation.
+    for (const name of scfSecrets) process.env[name] = scf.env[name];
+  });
+
+  afterAll(async () => {
+    for (const name of scfSecrets) delete process.env[name];
+    consoleLines.lines.length = 0;
+    await Promise.all([state.scf?.close(), state.fc3?.close(), state.fg?.close()]);
+  });
+
+  return {
+    get scf() { return state.scf!; },
+    get fc3() { return state.fc3!; },
+    get fg() { return state.fg!; },
+    get handlers() { return state.handlers!; },
+  };
+}
+
 // Regression tests for the bugs this suite found (see the module comment).
 // ---------------------------------------------------------------------------------------------------
 
 describe('BUG-1 (fixed): a deadline beyond setTimeout’s 2^31-1 ms ceiling', () => {
-  let scf: TencentFixture;
-  let fc3: AliyunFixture;
-  let fg: HuaweiFixture;
-  let handlers: { scf: BundleHandler; fc3: BundleHandler; fg: BundleHandler };
-
-  beforeAll(async () => {
-    [scf, fc3, fg] = await Promise.all([startTencentFixture(), startAliyunFixture(), startHuaweiFixture()]);
-    handlers = { scf: coldStart(dist('tencent'), 'main_handler', scf.env), fc3: coldStart(dist('aliyun'), 'handler', fc3.env), fg: coldStart(dist('huawei'), 'handler', fg.env) };
-    for (const name of ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN']) process.env[name] = scf.env[name];
-  });
-
-  afterAll(async () => {
-    for (const name of ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN']) delete process.env[name];
-    consoleLines.lines.length = 0;
-    await Promise.all([scf.close(), fc3.close(), fg.close()]);
-  });
+  const bundles = allThreeBundles();
 
   it.each([3e9, Number.POSITIVE_INFINITY])('SCF time_limit_in_ms = %d: a valid request gets 200', async (limit) => {
-    const res = await handlers.scf(functionUrlEvent({ headers: bearer(await scf.idp.mint({ sub: freshSubject('bug1-scf') })) }), scf.context({ time_limit_in_ms: limit }));
+    const res = await bundles.handlers.scf(functionUrlEvent({ headers: bearer(await bundles.scf.idp.mint({ sub: freshSubject('bug1-scf') })) }), bundles.scf.context({ time_limit_in_ms: limit }));
     expect(res.statusCode).toBe(200);
   });
 
   it.each([1e7, Number.POSITIVE_INFINITY])('FC3 function.timeout = %d s: a valid request gets 200', async (timeout) => {
-    const res = await handlers.fc3(fc3Event({ headers: bearer(await fc3.idp.mint({ sub: freshSubject('bug1-fc3') })) }), fc3.context({ function: { name: 'stsgate', timeout } }));
+    const res = await bundles.handlers.fc3(fc3Event({ headers: bearer(await bundles.fc3.idp.mint({ sub: freshSubject('bug1-fc3') })) }), bundles.fc3.context({ function: { name: 'stsgate', timeout } }));
     expect(res.statusCode).toBe(200);
   });
 
@@ -890,7 +912,7 @@ describe('BUG-1 (fixed): a deadline beyond setTimeout’s 2^31-1 ms ceiling', ()
     ['getRemainingTimeInMilliSeconds() = 3e9', { getRemainingTimeInMilliSeconds: () => 3e9 }],
     ['getRunningTimeInSeconds() = 3e6 without a remaining-time getter', { getRemainingTimeInMilliSeconds: undefined, getRunningTimeInSeconds: () => 3e6 }],
   ])('FunctionGraph %s: a valid request gets 200', async (_name, overrides) => {
-    const res = await handlers.fg(apigEvent({ headers: bearer(await fg.idp.mint({ sub: freshSubject('bug1-fg') })) }), fg.context(overrides));
+    const res = await bundles.handlers.fg(apigEvent({ headers: bearer(await bundles.fg.idp.mint({ sub: freshSubject('bug1-fg') })) }), bundles.fg.context(overrides));
     expect(res.statusCode).toBe(200);
   });
 });
@@ -933,35 +955,20 @@ describe('BUG-2 (fixed): a context whose property reads throw', () => {
 });
 
 describe('BUG-3 (fixed): a deadline with fractional milliseconds', () => {
-  let scf: TencentFixture;
-  let fc3: AliyunFixture;
-  let fg: HuaweiFixture;
-  let handlers: { scf: BundleHandler; fc3: BundleHandler; fg: BundleHandler };
-
-  beforeAll(async () => {
-    [scf, fc3, fg] = await Promise.all([startTencentFixture(), startAliyunFixture(), startHuaweiFixture()]);
-    handlers = { scf: coldStart(dist('tencent'), 'main_handler', scf.env), fc3: coldStart(dist('aliyun'), 'handler', fc3.env), fg: coldStart(dist('huawei'), 'handler', fg.env) };
-    for (const name of ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN']) process.env[name] = scf.env[name];
-  });
-
-  afterAll(async () => {
-    for (const name of ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN']) delete process.env[name];
-    consoleLines.lines.length = 0;
-    await Promise.all([scf.close(), fc3.close(), fg.close()]);
-  });
+  const bundles = allThreeBundles();
 
   it('SCF time_limit_in_ms = 3000.5: a valid request gets 200', async () => {
-    const res = await handlers.scf(functionUrlEvent({ headers: bearer(await scf.idp.mint({ sub: freshSubject('bug3-scf') })) }), scf.context({ time_limit_in_ms: 3000.5 }));
+    const res = await bundles.handlers.scf(functionUrlEvent({ headers: bearer(await bundles.scf.idp.mint({ sub: freshSubject('bug3-scf') })) }), bundles.scf.context({ time_limit_in_ms: 3000.5 }));
     expect(res.statusCode).toBe(200);
   });
 
   it('FC3 function.timeout = 2.0005 s: a valid request gets 200', async () => {
-    const res = await handlers.fc3(fc3Event({ headers: bearer(await fc3.idp.mint({ sub: freshSubject('bug3-fc3') })) }), fc3.context({ function: { name: 'stsgate', timeout: 2.0005 } }));
+    const res = await bundles.handlers.fc3(fc3Event({ headers: bearer(await bundles.fc3.idp.mint({ sub: freshSubject('bug3-fc3') })) }), bundles.fc3.context({ function: { name: 'stsgate', timeout: 2.0005 } }));
     expect(res.statusCode).toBe(200);
   });
 
   it('FunctionGraph getRemainingTimeInMilliSeconds() = 2000.5: a valid request gets 200', async () => {
-    const res = await handlers.fg(apigEvent({ headers: bearer(await fg.idp.mint({ sub: freshSubject('bug3-fg') })) }), fg.context({ getRemainingTimeInMilliSeconds: () => 2000.5 }));
+    const res = await bundles.handlers.fg(apigEvent({ headers: bearer(await bundles.fg.idp.mint({ sub: freshSubject('bug3-fg') })) }), bundles.fg.context({ getRemainingTimeInMilliSeconds: () => 2000.5 }));
     expect(res.statusCode).toBe(200);
   });
 });

@@ -103,6 +103,22 @@ interface PolicyGrammar {
   prefixConditionKey: string;
 }
 
+/** RAM (Aliyun) and OBS (Huawei) write the same AWS-style grammar; only the prefix condition key differs. */
+const capitalisedGrammar = (prefixConditionKey: string): PolicyGrammar => ({
+  versionKey: 'Version',
+  statementKey: 'Statement',
+  effectKey: 'Effect',
+  allow: 'Allow',
+  deny: 'Deny',
+  actionKey: 'Action',
+  resourceKey: 'Resource',
+  conditionKey: 'Condition',
+  knownStatementKeys: ['Sid', 'Effect', 'Action', 'Resource', 'Condition'],
+  likeOperators: ['StringLike'],
+  equalOperators: ['StringEquals'],
+  prefixConditionKey,
+});
+
 interface CloudModel {
   readonly name: string;
   readonly bucket: string;
@@ -140,20 +156,7 @@ const aliyunModel = (bucket: string): CloudModel => ({
   foreignBucketActions: ['oss:DeleteBucket', 'oss:PutBucketAcl', 'oss:GetBucketAcl', 'oss:PutBucketPolicy', 'oss:PutBucketCors', 'oss:ListBuckets', 'oss:ListMultipartUploads'],
   fieldWiseResources: true,
   actionsCaseInsensitive: false,
-  grammar: {
-    versionKey: 'Version',
-    statementKey: 'Statement',
-    effectKey: 'Effect',
-    allow: 'Allow',
-    deny: 'Deny',
-    actionKey: 'Action',
-    resourceKey: 'Resource',
-    conditionKey: 'Condition',
-    knownStatementKeys: ['Sid', 'Effect', 'Action', 'Resource', 'Condition'],
-    likeOperators: ['StringLike'],
-    equalOperators: ['StringEquals'],
-    prefixConditionKey: 'oss:Prefix',
-  },
+  grammar: capitalisedGrammar('oss:Prefix'),
   allows: (policy, p) =>
     ramPolicyAllows(policy, { action: p.action, bucket: p.bucket, ...(p.key === undefined ? {} : { key: p.key }), ...(p.prefix === undefined ? {} : { context: { 'oss:Prefix': p.prefix } }) }),
   classify(resource) {
@@ -244,20 +247,7 @@ const huaweiModel = (bucket: string, version: '1.1' | '5.0'): CloudModel => ({
   fieldWiseResources: false,
   // Version 5.0 actions are documented case-insensitive ("不区分大小写"), and stsgate writes them lower-camel.
   actionsCaseInsensitive: version === '5.0',
-  grammar: {
-    versionKey: 'Version',
-    statementKey: 'Statement',
-    effectKey: 'Effect',
-    allow: 'Allow',
-    deny: 'Deny',
-    actionKey: 'Action',
-    resourceKey: 'Resource',
-    conditionKey: 'Condition',
-    knownStatementKeys: ['Sid', 'Effect', 'Action', 'Resource', 'Condition'],
-    likeOperators: ['StringLike'],
-    equalOperators: ['StringEquals'],
-    prefixConditionKey: 'obs:prefix',
-  },
+  grammar: capitalisedGrammar('obs:prefix'),
   allows: (policy, p) =>
     obsPolicyAllows(policy, { action: p.action, bucket: p.bucket, ...(p.key === undefined ? {} : { key: p.key }), ...(p.prefix === undefined ? {} : { context: { 'obs:prefix': p.prefix } }) }),
   classify(resource) {
