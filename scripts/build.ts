@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -15,6 +15,16 @@ export const FUNCTIONS = [
   { name: 'tencent', entry: 'functions/tencent/index.ts', target: 'node18' },
   { name: 'huawei', entry: 'functions/huawei/index.ts', target: 'node20' },
 ] as const;
+
+/** Only middy's import is redirected (see the stand-in's comment); any other `node:stream/web` stays as is. */
+const lazyMiddyStreams: Plugin = {
+  name: 'lazy-middy-streams',
+  setup(b) {
+    b.onResolve({ filter: /^node:stream\/web$/ }, (args) =>
+      /[\\/]@middy[\\/]core[\\/]/.test(args.importer) ? { path: new URL('./build/lazy-stream-web.cjs', import.meta.url).pathname } : undefined,
+    );
+  },
+};
 
 async function main(): Promise<void> {
   const rows: string[] = [];
@@ -31,6 +41,7 @@ async function main(): Promise<void> {
       sourcemap: true,
       legalComments: 'eof',
       logLevel: 'warning',
+      plugins: [lazyMiddyStreams],
     });
     // The repository's package.json says "type": "module"; this marker keeps the bundle CommonJS
     // when it is loaded from inside the repository (tests, the local service). Platforms ignore it.

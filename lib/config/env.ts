@@ -7,6 +7,12 @@
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 
+// zod compiles a fast path for each object schema (with `new Function`) the first time it parses one.
+// A token function parses each schema a few times per cold start, where that compile costs more than it
+// saves, and it needs code generation from strings, which a locked-down runtime may forbid. This module is
+// imported before any schema is parsed, so the setting covers every parse.
+z.config({ jitless: true });
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**

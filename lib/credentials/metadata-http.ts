@@ -21,6 +21,9 @@ export function metadataRequest(service: string, url: URL, init: UpstreamRequest
   return exchange(service, url, init, Math.min(METADATA_TIMEOUT_MS, invocation.remainingMs() - RESERVE_MS));
 }
 
+/** A key, secret or token in a metadata document: visible ASCII without spaces, since it ends up in signatures and headers. */
+export const credentialValue = (maxLength: number) => z.string().check(z.regex(/^[\x21-\x7e]+$/), z.maxLength(maxLength));
+
 /** `true`, `1` or `yes` in any case; anything else, or unset, is false. */
 export const isTrue = (value: string | undefined): boolean => /^(true|1|yes)$/i.test(value?.trim() ?? '');
 

@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import { invalidRequest } from '../errors.js';
 import { ACTIONS, type Action } from './actions.js';
+import { lazy } from '../lazy.js';
 
 export interface ScopeRequest {
   actions?: Action[];
@@ -15,16 +16,18 @@ export interface ScopeRequest {
   durationSeconds?: number;
 }
 
-const scopeRequestSchema = z.strictObject({
-  actions: z.optional(
-    z.array(z.enum(ACTIONS, { error: `actions must be among ${ACTIONS.join(', ')}` })).check(
-      z.minLength(1, 'actions must not be empty'),
-      z.maxLength(ACTIONS.length * 4, 'actions has too many entries'),
+const scopeRequestSchema = lazy(() =>
+  z.strictObject({
+    actions: z.optional(
+      z.array(z.enum(ACTIONS, { error: `actions must be among ${ACTIONS.join(', ')}` })).check(
+        z.minLength(1, 'actions must not be empty'),
+        z.maxLength(ACTIONS.length * 4, 'actions has too many entries'),
+      ),
     ),
-  ),
-  prefix: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
-  durationSeconds: z.optional(z.int().check(z.positive())),
-});
+    prefix: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+    durationSeconds: z.optional(z.int().check(z.positive())),
+  }),
+);
 
 /** Parses the request body; an absent or blank body asks for the whole grant. */
 export function parseScopeRequest(body: string | undefined): ScopeRequest {
@@ -35,7 +38,7 @@ export function parseScopeRequest(body: string | undefined): ScopeRequest {
   } catch {
     throw invalidRequest('the request body is not valid JSON');
   }
-  const result = z.safeParse(scopeRequestSchema, json);
+  const result = z.safeParse(scopeRequestSchema(), json);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';

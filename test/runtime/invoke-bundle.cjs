@@ -1,12 +1,14 @@
 // Runs under a platform's own Node binary: loads a built bundle as the platform does (CommonJS, the
 // environment already set) and invokes its handler once per {event, context} read from stdin.
-// Results are printed as one line prefixed "RESULT ", apart from the bundle's own log lines.
+// Results are printed as one line prefixed "RESULT ", apart from the bundle's own log lines, with the
+// Node built-in modules that loading the bundle and serving the requests made Node load.
 'use strict';
 const [bundle, exportName] = process.argv.slice(2);
 let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => (input += chunk));
 process.stdin.on('end', async () => {
+  const before = new Set(process.moduleLoadList);
   const handler = require(bundle)[exportName];
   const results = [];
   for (const { event, context, base64Event, getters } of JSON.parse(input)) {
@@ -15,5 +17,7 @@ process.stdin.on('end', async () => {
     const ctx = getters ? Object.fromEntries(Object.entries(getters).map(([name, value]) => [name, () => value])) : context;
     results.push(await handler(payload, ctx));
   }
-  process.stdout.write(`RESULT ${JSON.stringify({ node: process.version, results })}\n`);
+  // Node's built-in modules the bundle made Node load, for the cold-start guards.
+  const builtinsLoaded = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+  process.stdout.write(`RESULT ${JSON.stringify({ node: process.version, results, builtinsLoaded })}\n`);
 });

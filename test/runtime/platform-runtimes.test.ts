@@ -13,6 +13,16 @@ import { runBundle } from './run-bundle.js';
 
 const dist = (name: string) => new URL(`../../dist/${name}/index.js`, import.meta.url).pathname;
 
+/**
+ * Cold-start guards: Node's fetch (undici, about 20 ms to load) and its web streams (about 1 ms, which
+ * middy imports for response streaming) must stay unloaded through a cold start and its requests; the
+ * HTTP client is node:http and nothing else.
+ */
+function expectLeanBuiltins(builtinsLoaded: readonly string[]): void {
+  expect(builtinsLoaded).toContain('http');
+  expect(builtinsLoaded.filter((m) => /undici|^stream\/web$|^internal\/webstreams\/(readable|writable|transform)stream$/.test(m))).toEqual([]);
+}
+
 let tencentFx: TencentFixture;
 let aliyunFx: AliyunFixture;
 let huaweiFx: HuaweiFixture;
@@ -50,6 +60,7 @@ describe('platform runtimes', () => {
     expect(JSON.parse(run.results[0]?.body ?? '{}')).toMatchObject({ provider: 'tencent', prefix: 'users/node18/' });
     expect(run.results[1]?.statusCode).toBe(401);
     expect(tencentFx.sts.calls.at(-1)?.roleSessionName).toBe('node18');
+    expectLeanBuiltins(run.builtinsLoaded);
   }, 120_000);
 
   it('Aliyun bundle on Node 20 (FC3 nodejs20) issues keys from a Buffer event', async () => {
@@ -58,6 +69,7 @@ describe('platform runtimes', () => {
     expect(run.node.startsWith('v20.')).toBe(true);
     expect(run.results[0]?.statusCode).toBe(200);
     expect(JSON.parse(run.results[0]?.body ?? '{}')).toMatchObject({ provider: 'aliyun', prefix: 'users/node20/' });
+    expectLeanBuiltins(run.builtinsLoaded);
   }, 60_000);
 
   it.each([
@@ -74,5 +86,6 @@ describe('platform runtimes', () => {
     expect(JSON.parse(run.results[0]?.body ?? '{}')).toMatchObject({ provider: 'huawei', prefix: 'users/node2015/', actions: ['put'] });
     expect(run.results[1]?.statusCode).toBe(401);
     expect(huaweiFx[service].requestCount()).toBeGreaterThan(0);
+    expectLeanBuiltins(run.builtinsLoaded);
   }, 120_000);
 });

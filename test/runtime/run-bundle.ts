@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 export interface BundleRun {
   node: string;
   results: { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean }[];
+  /** Node built-ins (`http`, `internal/crypto/webcrypto`, …) first loaded by the bundle and its requests. */
+  builtinsLoaded: string[];
   output: string;
 }
 

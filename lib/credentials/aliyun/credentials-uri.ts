@@ -17,6 +17,7 @@ import { readEnv, type Env } from '../../config/env.js';
 import { safeUpstreamCode } from '../../errors.js';
 import { metadataRequest, optionalHttpEndpoint } from '../metadata-http.js';
 import type { CredentialSource, RoleCredentials } from '../types.js';
+import { lazy } from '../../lazy.js';
 
 export const CREDENTIALS_URI_VARIABLE = 'ALIBABA_CLOUD_CREDENTIALS_URI';
 
@@ -79,12 +80,14 @@ const headerSafe = () => z.string().check(z.regex(/^[\x21-\x7e]{1,16384}$/));
 /** `2017-11-01T05:20:01Z`, optionally with fractional seconds or a numeric offset. */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
-const SessionCredentialsBody = z.object({
-  AccessKeyId: headerSafe(),
-  AccessKeySecret: headerSafe(),
-  SecurityToken: headerSafe(),
-  Expiration: z.string().check(z.regex(ISO_8601)),
-});
+const SessionCredentialsBody = lazy(() =>
+  z.object({
+    AccessKeyId: headerSafe(),
+    AccessKeySecret: headerSafe(),
+    SecurityToken: headerSafe(),
+    Expiration: z.string().check(z.regex(ISO_8601)),
+  }),
+);
 
 export interface ParseSessionCredentialsOptions {
   /** The ECS metadata service always sends `Code`; a credentials URI may leave it out. */
@@ -116,7 +119,7 @@ export function parseAliyunSessionCredentials(text: string, service: string, opt
     );
   }
 
-  const parsed = z.safeParse(SessionCredentialsBody, body);
+  const parsed = z.safeParse(SessionCredentialsBody(), body);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '?')))];
     throw new Error(`${service} answered missing or malformed fields: ${fields.join(', ')}`);

@@ -24,6 +24,7 @@ import type { UpstreamResponse } from '../../sts/upstream.js';
 import { booleanFlag, metadataEndpoint, metadataRequest, metadataUrl } from '../metadata-http.js';
 import type { CredentialSource } from '../types.js';
 import { parseAliyunSessionCredentials } from './credentials-uri.js';
+import { lazy } from '../../lazy.js';
 
 export const DEFAULT_ECS_METADATA_ENDPOINT = 'http://100.100.100.200';
 /** The longest session token the service gives (6 hours), as the official SDK asks for. */
@@ -40,7 +41,7 @@ const ROLE_NAME = /^(?!\.+$)[A-Za-z0-9_.@-]{1,64}$/;
 const ROLE_NAME_RULE = 'must be 1-64 letters, digits, "_", ".", "@" or "-"';
 const roleNameSchema = () => z.string().check(z.regex(ROLE_NAME, ROLE_NAME_RULE));
 /** A session token is sent back as a header value: printable ASCII, no spaces. */
-const tokenSchema = z.string().check(z.regex(/^[\x21-\x7e]{1,4096}$/));
+const tokenSchema = lazy(() => z.string().check(z.regex(/^[\x21-\x7e]{1,4096}$/)));
 
 export interface EcsRamRoleOptions {
   readonly endpoint: URL;
@@ -99,7 +100,7 @@ async function sessionToken(options: EcsRamRoleOptions, invocation: Invocation, 
     { method: 'PUT', headers: { [ECS_METADATA_TOKEN_TTL_HEADER]: String(ECS_METADATA_TOKEN_TTL_SECONDS) } },
     invocation,
   );
-  const token = z.safeParse(tokenSchema, response.text.trim());
+  const token = z.safeParse(tokenSchema(), response.text.trim());
   if (isSuccess(response) && token.success) return token.data;
   const problem = isSuccess(response) ? 'the token is empty or malformed' : `HTTP ${response.status}`;
   if (options.imdsV1Disabled) {

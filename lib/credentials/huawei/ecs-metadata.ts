@@ -31,8 +31,9 @@ import { serverError, temporarilyUnavailable, type StsgateError } from '../../er
 import type { Invocation } from '../../invocation.js';
 import type { Logger } from '../../log.js';
 import { parseHuaweiTime } from '../../sts/huawei/responses.js';
-import { booleanFlag, metadataEndpoint, metadataRequest, metadataUrl } from '../metadata-http.js';
+import { booleanFlag, credentialValue, metadataEndpoint, metadataRequest, metadataUrl } from '../metadata-http.js';
 import type { CredentialSource, RoleCredentials } from '../types.js';
+import { lazy } from '../../lazy.js';
 
 export interface HuaweiEcsMetadataOptions {
   readonly endpoint: URL;
@@ -115,19 +116,19 @@ async function sessionToken(
 // The security key document
 // ---------------------------------------------------------------------------------------------------------------------
 
-/** Visible ASCII without spaces: the values end up in signatures and headers. */
-const credentialValue = (maxLength: number) => z.string().check(z.regex(/^[\x21-\x7e]+$/), z.maxLength(maxLength));
 /** `2020-01-08T03:50:07.574000Z`: IAM's form, with any number of fraction digits. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
-const SecurityKeyDocument = z.object({
-  credential: z.object({
-    access: credentialValue(256),
-    secret: credentialValue(256),
-    securitytoken: credentialValue(16_384),
-    expires_at: z.string().check(z.regex(ISO_INSTANT)),
+const SecurityKeyDocument = lazy(() =>
+  z.object({
+    credential: z.object({
+      access: credentialValue(256),
+      secret: credentialValue(256),
+      securitytoken: credentialValue(16_384),
+      expires_at: z.string().check(z.regex(ISO_INSTANT)),
+    }),
   }),
-});
+);
 
 function parseSecurityKey(text: string): RoleCredentials {
   let body: unknown;
@@ -137,7 +138,7 @@ function parseSecurityKey(text: string): RoleCredentials {
     // The SyntaxError is not kept as a cause: its message quotes the body, keys included.
     throw failure('answered with a security key document that is not valid JSON');
   }
-  const parsed = z.safeParse(SecurityKeyDocument, body);
+  const parsed = z.safeParse(SecurityKeyDocument(), body);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join('.') || 'document'))];
     const verb = fields.length > 1 ? 'are' : 'is';

@@ -20,8 +20,9 @@ import * as z from 'zod/mini';
 import { readEnv, type Env } from '../../config/env.js';
 import { safeUpstreamCode, serverError, temporarilyUnavailable, type StsgateError } from '../../errors.js';
 import type { Invocation } from '../../invocation.js';
-import { booleanFlag, metadataEndpoint, metadataRequest, metadataUrl } from '../metadata-http.js';
+import { booleanFlag, credentialValue, metadataEndpoint, metadataRequest, metadataUrl } from '../metadata-http.js';
 import type { CredentialSource, RoleCredentials } from '../types.js';
+import { lazy } from '../../lazy.js';
 
 export interface CvmRoleOptions {
   readonly endpoint: URL;
@@ -89,18 +90,18 @@ async function fetchRoleCredentials(endpoint: URL, roleName: string, invocation:
 // The credentials document
 // ---------------------------------------------------------------------------------------------------------------------
 
-/** Visible ASCII without spaces: the values end up in signatures and headers. */
-const credentialValue = (maxLength: number) => z.string().check(z.regex(/^[\x21-\x7e]+$/), z.maxLength(maxLength));
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
-const CredentialDocument = z.object({
-  TmpSecretId: credentialValue(256),
-  TmpSecretKey: credentialValue(256),
-  Token: credentialValue(16_384),
-  /** Unix seconds; the bound refuses milliseconds, which would keep the keys cached for millennia. */
-  ExpiredTime: z.optional(z.int().check(z.positive(), z.lte(9_999_999_999))),
-  Expiration: z.optional(z.string().check(z.regex(ISO_INSTANT))),
-});
+const CredentialDocument = lazy(() =>
+  z.object({
+    TmpSecretId: credentialValue(256),
+    TmpSecretKey: credentialValue(256),
+    Token: credentialValue(16_384),
+    /** Unix seconds; the bound refuses milliseconds, which would keep the keys cached for millennia. */
+    ExpiredTime: z.optional(z.int().check(z.positive(), z.lte(9_999_999_999))),
+    Expiration: z.optional(z.string().check(z.regex(ISO_INSTANT))),
+  }),
+);
 
 /** How far ExpiredTime (whole seconds) and Expiration may lie apart and still be the same instant. */
 const EXPIRY_AGREEMENT_MS = 1000;
@@ -120,7 +121,7 @@ function parseCredentialDocument(text: string): RoleCredentials {
   if (code !== 'Success') {
     throw failure(code === undefined ? 'answered without Code "Success"' : `answered Code "${safeUpstreamCode(code)}"`);
   }
-  const parsed = z.safeParse(CredentialDocument, body);
+  const parsed = z.safeParse(CredentialDocument(), body);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join('.') || 'document'))];
     const verb = fields.length > 1 ? 'are' : 'is';

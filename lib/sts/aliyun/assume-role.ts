@@ -12,6 +12,7 @@ import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
 import { sha256Hex } from '../encoding.js';
 import { signAcs3 } from './acs3-signature.js';
+import { lazy } from '../../lazy.js';
 
 export const STS_SERVICE = 'Aliyun STS';
 
@@ -20,15 +21,17 @@ export interface AssumeRoleInput extends StsCallInput {
   readonly sessionName: string;
 }
 
-const successSchema = z.object({
-  Credentials: z.object({
-    AccessKeyId: z.string().check(z.minLength(1)),
-    AccessKeySecret: z.string().check(z.minLength(1)),
-    SecurityToken: z.string().check(z.minLength(1)),
-    Expiration: z.string().check(z.minLength(1)),
+const successSchema = lazy(() =>
+  z.object({
+    Credentials: z.object({
+      AccessKeyId: z.string().check(z.minLength(1)),
+      AccessKeySecret: z.string().check(z.minLength(1)),
+      SecurityToken: z.string().check(z.minLength(1)),
+      Expiration: z.string().check(z.minLength(1)),
+    }),
   }),
-});
-const errorSchema = z.object({ Code: z.optional(z.unknown()) });
+);
+const errorSchema = lazy(() => z.object({ Code: z.optional(z.unknown()) }));
 
 /** `2023-10-26T10:22:32Z`: the V3 date format has no milliseconds. */
 const acsDate = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -62,7 +65,7 @@ export async function assumeRole(input: AssumeRoleInput): Promise<IssuedCredenti
   const json = parseJson(response.text);
 
   if (response.status >= 200 && response.status < 300) {
-    const parsed = z.safeParse(successSchema, json);
+    const parsed = z.safeParse(successSchema(), json);
     const expiresAt = parsed.success ? new Date(parsed.data.Credentials.Expiration) : undefined;
     if (!parsed.success || !expiresAt || Number.isNaN(expiresAt.getTime())) {
       throw upstreamError(STS_SERVICE, 'InvalidResponse');
@@ -71,7 +74,7 @@ export async function assumeRole(input: AssumeRoleInput): Promise<IssuedCredenti
     return { accessKeyId: AccessKeyId, accessKeySecret: AccessKeySecret, securityToken: SecurityToken, expiresAt, issuedAt: new Date() };
   }
 
-  const parsedError = z.safeParse(errorSchema, json);
+  const parsedError = z.safeParse(errorSchema(), json);
   const code = safeUpstreamCode(parsedError.success ? parsedError.data.Code : undefined);
   // Throttling is the account-wide 100 AssumeRole/s limit; 5xx is STS's own trouble. Both pass, so the
   // caller should retry; everything else is a refusal a retry will not change.

@@ -13,6 +13,7 @@ import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
 import { huaweiFailure, parseHuaweiTime, parseJsonBody } from './responses.js';
 import { withSdkHmacSignature } from './sign-request.js';
+import { lazy } from '../../lazy.js';
 
 export const STS_SERVICE = 'Huawei Cloud STS';
 const PATH = '/v5/agencies/assume';
@@ -24,14 +25,16 @@ export interface AssumeAgencyInput extends StsCallInput {
   readonly policy: string;
 }
 
-const responseSchema = z.object({
-  credentials: z.object({
-    access_key_id: z.string().check(z.minLength(1)),
-    secret_access_key: z.string().check(z.minLength(1)),
-    security_token: z.string().check(z.minLength(1)),
-    expiration: z.string(),
+const responseSchema = lazy(() =>
+  z.object({
+    credentials: z.object({
+      access_key_id: z.string().check(z.minLength(1)),
+      secret_access_key: z.string().check(z.minLength(1)),
+      security_token: z.string().check(z.minLength(1)),
+      expiration: z.string(),
+    }),
   }),
-});
+);
 
 export async function assumeAgency(input: AssumeAgencyInput): Promise<IssuedCredentials> {
   const url = new URL(PATH, input.endpoint);
@@ -47,7 +50,7 @@ export async function assumeAgency(input: AssumeAgencyInput): Promise<IssuedCred
   const json = parseJsonBody(response.text);
   if (response.status < 200 || response.status > 299) throw huaweiFailure(STS_SERVICE, response.status, json);
 
-  const parsed = z.safeParse(responseSchema, json);
+  const parsed = z.safeParse(responseSchema(), json);
   const expiresAt = parsed.success ? parseHuaweiTime(parsed.data.credentials.expiration) : undefined;
   if (!parsed.success || !expiresAt) throw upstreamError(STS_SERVICE, 'InvalidResponse');
   const { access_key_id, secret_access_key, security_token } = parsed.data.credentials;

@@ -16,6 +16,7 @@ import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
 import { huaweiFailure, parseHuaweiTime, parseJsonBody } from './responses.js';
 import { withSdkHmacSignature } from './sign-request.js';
+import { lazy } from '../../lazy.js';
 
 export const IAM_SERVICE = 'Huawei Cloud IAM';
 const PATH = '/v3.0/OS-CREDENTIAL/securitytokens';
@@ -26,14 +27,16 @@ export interface SecurityTokenInput extends StsCallInput {
   readonly policy: string;
 }
 
-const responseSchema = z.object({
-  credential: z.object({
-    access: z.string().check(z.minLength(1)),
-    secret: z.string().check(z.minLength(1)),
-    securitytoken: z.string().check(z.minLength(1)),
-    expires_at: z.string(),
+const responseSchema = lazy(() =>
+  z.object({
+    credential: z.object({
+      access: z.string().check(z.minLength(1)),
+      secret: z.string().check(z.minLength(1)),
+      securitytoken: z.string().check(z.minLength(1)),
+      expires_at: z.string(),
+    }),
   }),
-});
+);
 
 export async function createSecurityToken(input: SecurityTokenInput): Promise<IssuedCredentials> {
   const url = new URL(PATH, input.endpoint);
@@ -44,7 +47,7 @@ export async function createSecurityToken(input: SecurityTokenInput): Promise<Is
   const json = parseJsonBody(response.text);
   if (response.status < 200 || response.status > 299) throw huaweiFailure(IAM_SERVICE, response.status, json);
 
-  const parsed = z.safeParse(responseSchema, json);
+  const parsed = z.safeParse(responseSchema(), json);
   const expiresAt = parsed.success ? parseHuaweiTime(parsed.data.credential.expires_at) : undefined;
   if (!parsed.success || !expiresAt) throw upstreamError(IAM_SERVICE, 'InvalidResponse');
   const { access, secret, securitytoken } = parsed.data.credential;

@@ -12,6 +12,7 @@ import { safeUpstreamCode, temporarilyUnavailable, upstreamError } from '../../e
 import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
 import { signTc3 } from './tc3-signature.js';
+import { lazy } from '../../lazy.js';
 
 export const STS_SERVICE = 'Tencent Cloud STS';
 
@@ -24,21 +25,23 @@ export interface TencentAssumeRoleInput extends StsCallInput {
   readonly policy: string;
 }
 
-const responseSchema = z.object({
-  Response: z.object({
-    Error: z.optional(z.object({ Code: z.optional(z.unknown()) })),
-    Credentials: z.optional(
-      z.object({
-        TmpSecretId: z.string().check(z.minLength(1)),
-        TmpSecretKey: z.string().check(z.minLength(1)),
-        Token: z.string().check(z.minLength(1)),
-      }),
-    ),
-    ExpiredTime: z.optional(z.number()),
-    // Documented as possibly null.
-    Expiration: z.optional(z.nullable(z.string())),
+const responseSchema = lazy(() =>
+  z.object({
+    Response: z.object({
+      Error: z.optional(z.object({ Code: z.optional(z.unknown()) })),
+      Credentials: z.optional(
+        z.object({
+          TmpSecretId: z.string().check(z.minLength(1)),
+          TmpSecretKey: z.string().check(z.minLength(1)),
+          Token: z.string().check(z.minLength(1)),
+        }),
+      ),
+      ExpiredTime: z.optional(z.number()),
+      // Documented as possibly null.
+      Expiration: z.optional(z.nullable(z.string())),
+    }),
   }),
-});
+);
 
 /** Error codes that mean "try again later" rather than "this request is wrong". */
 const isTransient = (code: string) =>
@@ -83,7 +86,7 @@ export async function assumeRoleTencent(input: TencentAssumeRoleInput): Promise<
   } catch {
     json = undefined;
   }
-  const parsed = z.safeParse(responseSchema, json);
+  const parsed = z.safeParse(responseSchema(), json);
 
   // Tencent answers business errors with HTTP 200 and Response.Error; transport trouble shows as 5xx.
   if (parsed.success && parsed.data.Response.Error) {
