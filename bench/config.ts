@@ -42,7 +42,7 @@ export const FULL: BenchConfig = {
 export const SMOKE: BenchConfig = {
   coldRuns: 1,
   coldWarmupRuns: 0,
-  coldVariants: ['aliyun:bundle-serve'],
+  coldVariants: ['aliyun:bundle-serve', 'aliyun:node-floor', 'aliyun:libraries-floor'],
   rounds: 2,
   samples: { hits: 2, misses: 2, rtt: 2, floor: 2, sdk: 2 },
   warmup: { hits: 1, misses: 1, rtt: 1, floor: 1, sdk: 1 },

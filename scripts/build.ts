@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { functionBundleOptions } from './build/function-bundle.js';
 
 /** One entry per platform: where its adapter lives and the Node version its runtime runs. */
 export const FUNCTIONS = [
@@ -16,33 +17,11 @@ export const FUNCTIONS = [
   { name: 'huawei', entry: 'functions/huawei/index.ts', target: 'node20' },
 ] as const;
 
-/** Only middy's import is redirected (see the stand-in's comment); any other `node:stream/web` stays as is. */
-const lazyMiddyStreams: Plugin = {
-  name: 'lazy-middy-streams',
-  setup(b) {
-    b.onResolve({ filter: /^node:stream\/web$/ }, (args) =>
-      /[\\/]@middy[\\/]core[\\/]/.test(args.importer) ? { path: new URL('./build/lazy-stream-web.cjs', import.meta.url).pathname } : undefined,
-    );
-  },
-};
-
 async function main(): Promise<void> {
   const rows: string[] = [];
   for (const fn of FUNCTIONS) {
     const outfile = `dist/${fn.name}/index.js`;
-    await build({
-      entryPoints: [fn.entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: fn.target,
-      minify: true,
-      sourcemap: true,
-      legalComments: 'eof',
-      logLevel: 'warning',
-      plugins: [lazyMiddyStreams],
-    });
+    await build(functionBundleOptions(fn.entry, outfile, fn.target));
     // The repository's package.json says "type": "module"; this marker keeps the bundle CommonJS
     // when it is loaded from inside the repository (tests, the local service). Platforms ignore it.
     writeFileSync(`dist/${fn.name}/package.json`, '{"type":"commonjs"}\n');

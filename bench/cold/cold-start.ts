@@ -10,7 +10,8 @@ import type { BenchConfig } from '../config.js';
 import { CLOUDS, type CloudId, type Deployment } from '../deployments.js';
 import { quantileSorted, roundMs } from '../stats.js';
 import { type ColdRun, spawnTimed } from './spawn-timed.js';
-import { type ColdKind, coldVariants } from './variants.js';
+import { buildLibrariesFloor } from './libraries-floor-bundle.js';
+import { argsForRun, type ColdKind, coldVariants } from './variants.js';
 
 export interface ColdVariantResult {
   readonly id: string;
@@ -37,6 +38,10 @@ export interface ColdCloudSummary {
   readonly serveAddedMs: number | null;
   readonly loadAddedMs: number | null;
   readonly sdkAddedMs: number | null;
+  /** Node alone doing the first request's work by hand (cold/child.cjs `node-floor`): what no library can save. */
+  readonly nodeFloorAddedMs: number | null;
+  /** The same work through jose, zod and middy, no stsgate code (libraries-floor.ts). */
+  readonly librariesFloorAddedMs: number | null;
   /** Bundle added (first request served) / SDK added (require only): the goal's ratio. */
   readonly serveToSdk: number | null;
   /** Bundle added (require only) / SDK added (require only): like for like. */
@@ -58,13 +63,13 @@ export async function runColdStart(
   onProgress: (message: string) => void = () => {},
 ): Promise<ColdResults> {
   const tokens = Object.fromEntries(await Promise.all(CLOUDS.map(async (c) => [c, await deployments[c].mint('cold-start-user')] as const))) as Record<CloudId, string>;
-  const variants = coldVariants(deployments, tokens).filter((v) => !config.coldVariants || config.coldVariants.includes(v.id));
+  const variants = coldVariants(deployments, tokens, await buildLibrariesFloor()).filter((v) => !config.coldVariants || config.coldVariants.includes(v.id));
   const runs = new Map<string, ColdRun[]>(variants.map((v) => [v.id, []]));
 
   for (let round = -config.coldWarmupRuns; round < config.coldRuns; round++) {
     for (let k = 0; k < variants.length; k++) {
       const variant = variants[(Math.abs(round) + k) % variants.length]!;
-      const run = await spawnTimed(variant.args, variant.env);
+      const run = await spawnTimed(argsForRun(variant), variant.env);
       if (round >= 0) runs.get(variant.id)!.push(run);
     }
     if (round >= 0) onProgress(`cold start round ${round + 1}/${config.coldRuns}`);
@@ -106,9 +111,11 @@ export async function runColdStart(
     const serve = added('bundle-serve');
     const load = added('bundle-load');
     const sdk = added('sdk-require');
-    if (serve === null && load === null && sdk === null) continue;
+    const nodeFloor = added('node-floor');
+    const librariesFloor = added('libraries-floor');
+    if ([serve, load, sdk, nodeFloor, librariesFloor].every((x) => x === null)) continue;
     const ratio = (a: number | null) => (a === null || sdk === null || sdk <= 0 ? null : Math.round((a / sdk) * 1000) / 1000);
-    clouds[cloud] = { serveAddedMs: serve, loadAddedMs: load, sdkAddedMs: sdk, serveToSdk: ratio(serve), loadToSdk: ratio(load) };
+    clouds[cloud] = { serveAddedMs: serve, loadAddedMs: load, sdkAddedMs: sdk, nodeFloorAddedMs: nodeFloor, librariesFloorAddedMs: librariesFloor, serveToSdk: ratio(serve), loadToSdk: ratio(load) };
   }
   return { node: process.version, runsPerVariant: config.coldRuns, variants: results, clouds };
 }

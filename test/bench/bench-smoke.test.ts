@@ -33,8 +33,13 @@ describe('bench (smoke configuration)', () => {
     expect(results.machine.node).toBe(process.version);
     if (results.revision) expect(results.revision.commit).toMatch(/^[0-9a-f]{40}$/);
 
-    // Cold start: exactly the one configured spawn, which served its first request.
-    expect(results.cold.variants.map((v) => v.id)).toEqual(['aliyun:bundle-serve']);
+    // Cold start: exactly the configured spawns; the bundle served its first request, and both floors
+    // finished theirs (a floor whose verification or upstream call failed would have thrown).
+    expect(results.cold.variants.map((v) => v.id)).toEqual(['aliyun:bundle-serve', 'aliyun:node-floor', 'aliyun:libraries-floor']);
+    for (const floor of results.cold.variants.slice(1)) {
+      expect(floor.runsMs).toHaveLength(1);
+      expect(positive(floor.medianMs)).toBe(true);
+    }
     const served = results.cold.variants[0]!;
     expect(served.runsMs).toHaveLength(1);
     expect(positive(served.medianMs)).toBe(true);
@@ -65,6 +70,7 @@ describe('bench (smoke configuration)', () => {
     }
     expectSummary(results.inProcess.floor.verify.ES256, samples.floor);
     expectSummary(results.inProcess.floor.verify.RS256, samples.floor);
+    expectSummary(results.inProcess.floor.verifyAfterRoundTrip, samples.misses);
 
     // Every goal is judged, except those whose cold-start inputs this configuration does not measure.
     expect(results.goals).toHaveLength(24);
