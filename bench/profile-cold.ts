@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnTimed } from './cold/spawn-timed.js';
-import { buildLibrariesFloor } from './cold/libraries-floor-bundle.js';
+import { buildFloors } from './cold/floors/build-floors.js';
 import { argsForRun, coldVariants } from './cold/variants.js';
 import { CLOUDS, type CloudId, closeDeployments, startDeployments } from './deployments.js';
 import { summarizeProfile } from './profile/cpu-profile.js';
@@ -23,7 +23,7 @@ const deployments = await startDeployments();
 const dir = mkdtempSync(join(tmpdir(), 'stsgate-prof-'));
 try {
   const token = await deployments[cloud].mint('profiled-user');
-  const variant = coldVariants(deployments, { aliyun: token, tencent: token, huawei: token }, await buildLibrariesFloor()).find((v) => v.id === `${cloud}:${kind}`)!;
+  const variant = coldVariants(deployments, { aliyun: token, tencent: token, huawei: token }, await buildFloors()).find((v) => v.id === `${cloud}:${kind}`)!;
   // One unprofiled run first, so the files are in the page cache as they are in the bench.
   await spawnTimed(argsForRun(variant), variant.env);
   const run = await spawnTimed(argsForRun(variant), variant.env, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '50'] });

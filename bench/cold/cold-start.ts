@@ -10,7 +10,7 @@ import type { BenchConfig } from '../config.js';
 import { CLOUDS, type CloudId, type Deployment } from '../deployments.js';
 import { quantileSorted, roundMs } from '../stats.js';
 import { type ColdRun, spawnTimed } from './spawn-timed.js';
-import { buildLibrariesFloor } from './libraries-floor-bundle.js';
+import { buildFloors } from './floors/build-floors.js';
 import { argsForRun, type ColdKind, coldVariants } from './variants.js';
 
 export interface ColdVariantResult {
@@ -38,9 +38,9 @@ export interface ColdCloudSummary {
   readonly serveAddedMs: number | null;
   readonly loadAddedMs: number | null;
   readonly sdkAddedMs: number | null;
-  /** Node alone doing the first request's work by hand (cold/child.cjs `node-floor`): what no library can save. */
+  /** Node alone doing the first request's work by hand (floors/node-floor.ts): what no library can save. */
   readonly nodeFloorAddedMs: number | null;
-  /** The same work through jose, zod and middy, no stsgate code (libraries-floor.ts). */
+  /** The same work through jose, zod and middy, no stsgate code (floors/libraries-floor.ts). */
   readonly librariesFloorAddedMs: number | null;
   /** Bundle added (first request served) / SDK added (require only): the goal's ratio. */
   readonly serveToSdk: number | null;
@@ -63,7 +63,7 @@ export async function runColdStart(
   onProgress: (message: string) => void = () => {},
 ): Promise<ColdResults> {
   const tokens = Object.fromEntries(await Promise.all(CLOUDS.map(async (c) => [c, await deployments[c].mint('cold-start-user')] as const))) as Record<CloudId, string>;
-  const variants = coldVariants(deployments, tokens, await buildLibrariesFloor()).filter((v) => !config.coldVariants || config.coldVariants.includes(v.id));
+  const variants = coldVariants(deployments, tokens, await buildFloors()).filter((v) => !config.coldVariants || config.coldVariants.includes(v.id));
   const runs = new Map<string, ColdRun[]>(variants.map((v) => [v.id, []]));
 
   for (let round = -config.coldWarmupRuns; round < config.coldRuns; round++) {

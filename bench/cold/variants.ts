@@ -6,6 +6,7 @@
  */
 import { CLOUDS, type CloudId, type Deployment } from '../deployments.js';
 import { upstreamRequest } from '../inprocess/upstream-requests.js';
+import type { FloorBundles } from './floors/build-floors.js';
 
 export type ColdKind = 'bare' | 'bundle-load' | 'bundle-serve' | 'node-floor' | 'libraries-floor' | 'sdk-require';
 
@@ -35,9 +36,9 @@ export const OFFICIAL_SDK_MODULES: Readonly<Record<CloudId, readonly string[]>> 
 
 /**
  * `serveToken(cloud)` is a JWT for the first request (one per cloud: each process is a new instance);
- * `librariesFloorBundle` is libraries-floor.ts built (libraries-floor-bundle.ts).
+ * `floors` are the floor bundles (floors/build-floors.ts).
  */
-export function coldVariants(deployments: Record<CloudId, Deployment>, serveToken: Record<CloudId, string>, librariesFloorBundle: string): ColdVariant[] {
+export function coldVariants(deployments: Record<CloudId, Deployment>, serveToken: Record<CloudId, string>, floors: FloorBundles): ColdVariant[] {
   let runs = 0;
   const variants: ColdVariant[] = [{ id: 'bare', kind: 'bare', args: ['bare'], env: {}, label: 'bare node -e' }];
   for (const cloud of CLOUDS) {
@@ -55,7 +56,7 @@ export function coldVariants(deployments: Record<CloudId, Deployment>, serveToke
         id: `${cloud}:node-floor`,
         kind: 'node-floor',
         cloud,
-        args: () => ['node-floor', floorInput()],
+        args: () => ['floor', floors.nodeFloor, 'nodeFloor', floorInput()],
         env: {},
         label: `${cloud}: Node alone, the same first request's work by hand (no library)`,
       },
@@ -63,7 +64,7 @@ export function coldVariants(deployments: Record<CloudId, Deployment>, serveToke
         id: `${cloud}:libraries-floor`,
         kind: 'libraries-floor',
         cloud,
-        args: () => ['libraries-floor', librariesFloorBundle, floorInput()],
+        args: () => ['floor', floors.librariesFloor, 'librariesFloor', floorInput()],
         env: {},
         label: `${cloud}: the same through jose, zod and middy (no stsgate code)`,
       },
