@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CloudPlugin } from './clouds/types.js';
+import { type CloudPlugin, keyPolicyTraits } from './clouds/types.js';
 import { type Grant, resolveScope, type Scope } from './scope/resolve-scope.js';
 import type { ScopeRequest } from './scope/scope-request.js';
 import { sessionNameFor } from './scope/session-name.js';
@@ -23,6 +23,6 @@ export function planSession<C>(
   claims: Readonly<Record<string, unknown>>,
   request: ScopeRequest,
 ): SessionPlan {
-  const scope = resolveScope(grant, claims, request);
+  const scope = resolveScope(grant, claims, request, keyPolicyTraits(cloud));
   return { scope, policy: cloud.sessionPolicy(scope, cloudConfig), sessionName: sessionNameFor(scope.subject) };
 }

@@ -15,6 +15,7 @@ import type { CloudPlugin } from './clouds/types.js';
 import type { Env } from './config/env.js';
 import { loadGrant } from './config/grant.js';
 import { loadRateLimit } from './config/rate-limit.js';
+import { worstCasePolicy } from './policy/worst-case.js';
 import { SubjectRateLimit } from './limits/subject-rate-limit.js';
 import type { RetryPolicy } from './sts/retry.js';
 import { credentialChain } from './credentials/chain.js';
@@ -33,6 +34,8 @@ export interface TokenFunctionOptions {
   readonly stsTimeoutMs?: number;
   /** How STS calls are retried (default: 3 attempts, 100 ms base backoff with jitter). */
   readonly retryPolicy?: RetryPolicy;
+  /** The function's code directory, which TOKEN_RULES_FILE is relative to (default: the working directory). */
+  readonly codeDir?: string;
 }
 
 export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunctionOptions = {}): HttpHandler {
@@ -51,10 +54,12 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
       }
     };
     const jwt = read(() => loadJwtConfig(env));
-    const grant = read(() => loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds }));
+    const grant = read(() => loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds }, { codeDir: options.codeDir ?? process.cwd() }));
     const cors = read(() => loadCorsConfig(env));
     const rateLimit = read(() => loadRateLimit(env));
     const cloudConfig = grant && read(() => cloud.loadConfig(env, grant));
+    // The rules' largest possible policy must fit this cloud's limits, or no request could rely on it.
+    if (grant && cloudConfig !== undefined) read(() => worstCasePolicy(cloud, cloudConfig, grant));
     if (problems.length > 0 || !jwt || !grant || cloudConfig === undefined) throw new ConfigError(problems);
 
     const issueToken = createTokenService({

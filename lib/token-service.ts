@@ -5,12 +5,14 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { bearerToken } from './auth/bearer.js';
 import type { JwtVerifier } from './auth/verify-jwt.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { CloudPlugin } from './clouds/types.js';
 import type { ResolvedCredentials } from './credentials/chain.js';
 import type { Invocation, RequestTrace } from './invocation.js';
+import type { PrefixGrant } from './rules/grants.js';
 import type { Action } from './scope/actions.js';
 import type { Grant } from './scope/resolve-scope.js';
 import { parseScopeRequest } from './scope/scope-request.js';
@@ -33,8 +35,14 @@ export interface TokenResponse {
   expiredTime: number;
   bucket: string;
   region: string;
+  /** The first grant's prefix and actions: with one rule, the whole grant. */
   prefix: string;
   actions: Action[];
+  /**
+   * Every prefix the keys act on (one per rule, or per value of a `${claim[]}` placeholder), as
+   * `{rule, prefix, actions, maxSize?, contentTypes?, signedUploads?}`; JSON leaves out the unset fields.
+   */
+  grants: readonly PrefixGrant[];
 }
 
 export interface TokenRequest {
@@ -71,7 +79,9 @@ export function createTokenService<C>(deps: TokenServiceDeps<C>) {
     const retryAfter = deps.rateLimit?.take(claims.sub) ?? 0;
     if (retryAfter > 0) throw rateLimited(retryAfter);
     const { scope, policy, sessionName } = planSession(cloud, cloudConfig, grant, claims, parseScopeRequest(body));
-    const cacheKey = JSON.stringify([scope.subject, scope.bucket, scope.prefix, scope.actions, scope.durationSeconds]);
+    // Everything STS is asked for: who (the session name carries the subject), for how long, and the exact
+    // policy, which holds the bucket and every granted prefix, action and limit. Hashed: policies run to 2 KB.
+    const cacheKey = JSON.stringify([scope.subject, scope.durationSeconds, createHash('sha256').update(policy).digest('base64')]);
 
     const { credentials, outcome } = await cache.getOrIssue(cacheKey, async () => {
       const resolved = await deps.resolveCredentials(invocation);
@@ -101,6 +111,7 @@ export function createTokenService<C>(deps: TokenServiceDeps<C>) {
       region: scope.region,
       prefix: scope.prefix,
       actions: [...scope.actions],
+      grants: scope.grants,
     };
   };
 }

@@ -8,4 +8,5 @@ import { aliyun } from '../../lib/clouds/aliyun.js';
 import { createTokenFunction } from '../../lib/token-function.js';
 import { createFc3Handler } from './handler.js';
 
-export const handler = createFc3Handler(createTokenFunction(aliyun));
+// The bundle's own directory is the function's code directory: TOKEN_RULES_FILE is read from there.
+export const handler = createFc3Handler(createTokenFunction(aliyun, { codeDir: __dirname }));

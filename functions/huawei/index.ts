@@ -8,4 +8,5 @@ import { huawei } from '../../lib/clouds/huawei.js';
 import { createTokenFunction } from '../../lib/token-function.js';
 import { createFunctionGraphHandler } from './handler.js';
 
-export const handler = createFunctionGraphHandler(createTokenFunction(huawei));
+// The bundle's own directory is the function's code directory: TOKEN_RULES_FILE is read from there.
+export const handler = createFunctionGraphHandler(createTokenFunction(huawei, { codeDir: __dirname }));

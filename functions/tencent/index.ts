@@ -9,4 +9,5 @@ import { tencent } from '../../lib/clouds/tencent.js';
 import { createTokenFunction } from '../../lib/token-function.js';
 import { createScfHandler } from './handler.js';
 
-export const main_handler = createScfHandler(createTokenFunction(tencent));
+// The bundle's own directory is the function's code directory: TOKEN_RULES_FILE is read from there.
+export const main_handler = createScfHandler(createTokenFunction(tencent, { codeDir: __dirname }));

@@ -28,6 +28,9 @@ export const aliyun: CloudPlugin<AliyunConfig> = {
   id: 'aliyun',
   // A role's MaxSessionDuration is at most 12 hours; STS refuses anything longer than the role allows.
   maxDurationSeconds: 43_200,
+  // RAM has no condition key on an upload's size or type ("OSS has no built-in setting to reject uploads by
+  // file type or size": help.aliyun.com, how-do-i-limit-object-formats-and-sizes-when-i-upload-objects-to-oss).
+  uploadLimitsInPolicy: false,
 
   loadConfig(env, grant) {
     const { vars, credentialsUri, ecsRamRole } = loadAll({

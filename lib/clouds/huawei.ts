@@ -12,7 +12,7 @@ import { type HuaweiEcsMetadataOptions, huaweiEcsMetadataSource, loadHuaweiEcsMe
 import { refreshBeforeExpiry } from '../credentials/refresh-before-expiry.js';
 import type { CredentialSource } from '../credentials/types.js';
 import { ConfigError } from '../errors.js';
-import { buildObsPolicy } from '../policy/huawei/obs-policy.js';
+import { buildObsPolicy, maxObsPrefixLength } from '../policy/huawei/obs-policy.js';
 import { assumeAgency } from '../sts/huawei/assume-agency.js';
 import { createSecurityToken } from '../sts/huawei/security-token.js';
 import type { CloudPlugin } from './types.js';
@@ -51,6 +51,14 @@ export const huawei: CloudPlugin<HuaweiConfig> = {
   id: 'huawei',
   // securitytokens issues for 15 minutes to 24 hours; AssumeAgency's lower cap is checked in loadConfig.
   maxDurationSeconds: 86_400,
+  // OBS condition keys for PutObject are acl, copysource and metadata-directive only: no size or type
+  // (OBS bucket-policy conditions, obs_03_0120, which IAM policies share per obs_03_0155).
+  uploadLimitsInPolicy: false,
+  // Neither IAM's policy grammar nor OBS's resource documentation says resources match case-sensitively
+  // (5.0 says its actions do not), so "Alice" and "alice" could reach each other's prefixes. Values are
+  // never lower-cased, which would merge two users; a value with upper case is refused instead.
+  claimValueProblem: (value) => (/[A-Z]/.test(value) ? 'has upper-case letters, which Huawei IAM may not tell apart from lower case in a policy; use lower-case values on Huawei' : undefined),
+  maxPrefixLength: (grant) => maxObsPrefixLength(grant.bucket),
 
   loadConfig(env, grant) {
     // The cross-variable rules are checked even when a variable fails to parse, so one cold start

@@ -31,6 +31,8 @@ export const tencent: CloudPlugin<TencentConfig> = {
   id: 'tencent',
   // AssumeRole's DurationSeconds maximum; the role's own session duration may be lower.
   maxDurationSeconds: 43_200,
+  // CAM evaluates cos:content-length and cos:content-type on uploads (cloud.tencent.com/document/product/436/71306).
+  uploadLimitsInPolicy: true,
 
   loadConfig(env, grant) {
     const { vars, cvmRole } = loadAll({

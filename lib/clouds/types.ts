@@ -7,7 +7,7 @@
  */
 import type { Env } from '../config/env.js';
 import type { CredentialSource, RoleCredentials } from '../credentials/types.js';
-import type { Grant, Scope } from '../scope/resolve-scope.js';
+import type { Grant, KeyPolicyTraits, Scope } from '../scope/resolve-scope.js';
 import type { IssuedCredentials } from '../sts/types.js';
 
 export interface IssueRequest<C> {
@@ -28,9 +28,22 @@ export interface CloudPlugin<C = unknown> {
   readonly maxDurationSeconds: number;
   /** Reads and validates this cloud's own variables; throws ConfigError naming them. */
   loadConfig(env: Env, grant: Grant): C;
+  /** Whether this cloud's key policies can limit an upload's size and type (see `resolveScope`, step 5). */
+  readonly uploadLimitsInPolicy: boolean;
+  /** A claim value this cloud's policies might not tell apart from another's: why it is refused, or undefined. */
+  claimValueProblem?(value: string): string | undefined;
+  /** The longest prefix one resource of this cloud's policies can hold, when shorter than a prefix may be. */
+  maxPrefixLength?(grant: Grant): number;
   /** The ordered chain of places the runtime role's credentials come from. */
   credentialSources(config: C): readonly CredentialSource[];
   /** The session policy, in this cloud's grammar, exactly as it will be sent. */
   sessionPolicy(scope: Scope, config: C): string;
   issue(request: IssueRequest<C>): Promise<IssuedCredentials>;
 }
+
+/** What resolving a scope needs to know of the cloud. */
+export const keyPolicyTraits = <C>(cloud: CloudPlugin<C>): KeyPolicyTraits => ({
+  cloud: cloud.id,
+  uploadLimitsInPolicy: cloud.uploadLimitsInPolicy,
+  claimValueProblem: cloud.claimValueProblem,
+});

@@ -1,5 +1,5 @@
 /**
- * The optional JSON body a caller may send to narrow its grant: `{"actions", "prefix", "durationSeconds"}`.
+ * The optional JSON body a caller may send to narrow its grant: `{"actions", "prefix", "durationSeconds", "rules"}`.
  * Shape errors are the caller's mistake (400); asking for more than the grant is a scope error (403),
  * decided later by {@link resolveScope}.
  *
@@ -9,12 +9,17 @@ import * as z from 'zod/mini';
 import { invalidRequest } from '../errors.js';
 import { ACTIONS, type Action } from './actions.js';
 import { lazy } from '../lazy.js';
+import { MAX_RULES, RULE_NAME } from '../rules/document.js';
 
 export interface ScopeRequest {
   actions?: Action[];
   prefix?: string;
   durationSeconds?: number;
+  /** Only these rules' grants (by rule name). */
+  rules?: string[];
 }
+
+const RULES_ARE = `rules must be an array of 1 to ${MAX_RULES} rule names`;
 
 const scopeRequestSchema = lazy(() =>
   z.strictObject({
@@ -26,6 +31,7 @@ const scopeRequestSchema = lazy(() =>
     ),
     prefix: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
     durationSeconds: z.optional(z.int().check(z.positive())),
+    rules: z.optional(z.array(z.string().check(z.regex(RULE_NAME)), { error: RULES_ARE }).check(z.minLength(1, RULES_ARE), z.maxLength(MAX_RULES, RULES_ARE))),
   }),
 );
 

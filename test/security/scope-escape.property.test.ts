@@ -452,7 +452,11 @@ const PLAIN = fc.stringMatching(/^[A-Za-z0-9._@-]{1,16}$/);
 const SAFE = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
 const NASTY = ['*', '?', '/', '%2F', '%2f', '%', '..', '.', '', ' ', '\t', '\n', '\u0000', '\\', '$', '{sub}', '${sub}', '@', '=', '+', ':', '#', '~', 'é', 'e\u0301', '用户', '😀', '\u202e', '\ufeff', '\ud800', 'İ', 'ſ', '\u00a0'];
 
+/** Lower case only: Huawei refuses upper-case claim values (its IAM may match resources without regard to case). */
+const LOWER = fc.stringMatching(/^[a-z0-9_-]{1,16}$/);
+
 const claimValue: fc.Arbitrary<string> = fc.oneof(
+  { weight: 24, arbitrary: LOWER },
   { weight: 24, arbitrary: SAFE },
   { weight: 6, arbitrary: PLAIN },
   { weight: 4, arbitrary: fc.array(fc.oneof(fc.constantFrom(...NASTY), PLAIN), { minLength: 1, maxLength: 5 }).map((p) => p.join('')) },

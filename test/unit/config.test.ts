@@ -100,8 +100,7 @@ describe('grant configuration', () => {
 
   it('applies the documented defaults', () => {
     const grant = loadGrant(grantEnv, { maxDurationSeconds: 43200 });
-    expect(grant.prefixTemplate.source).toBe('users/${sub}/');
-    expect(grant.actions).toEqual(['put']);
+    expect(grant.access.rules.map((r) => [r.name, r.prefix.source, r.actions])).toEqual([['default', 'users/${sub}/', ['put']]]);
     expect(grant.durationSeconds).toBe(900);
   });
 

@@ -7,6 +7,7 @@ import { loadGrant } from '../../lib/config/grant.js';
 import { StsgateError } from '../../lib/errors.js';
 import { buildObsPolicy } from '../../lib/policy/huawei/obs-policy.js';
 import type { Scope } from '../../lib/scope/resolve-scope.js';
+import { oneGrantScope } from '../helpers/grants.js';
 import { createTokenFunction } from '../../lib/token-function.js';
 import { problemVariables } from '../helpers/config-problems.js';
 import { captureLogs } from '../helpers/log-capture.js';
@@ -80,7 +81,7 @@ describe('Huawei configuration', () => {
 });
 
 describe('OBS session policies', () => {
-  const scope = (actions: Scope['actions'], prefix = 'users/alice/'): Scope => ({ subject: 'alice', bucket: 'media', region: 'cn-north-4', prefix, actions, durationSeconds: 900 });
+  const scope = (actions: Scope['actions'], prefix = 'users/alice/'): Scope => oneGrantScope({ subject: 'alice', bucket: 'media', region: 'cn-north-4', prefix, actions, durationSeconds: 900 });
 
   it('Version 1.1: object actions on the prefix, listing on the bucket with an obs:prefix condition', () => {
     expect(JSON.parse(buildObsPolicy(scope(['get', 'put', 'delete', 'list']), '1.1'))).toEqual({
@@ -123,7 +124,7 @@ describe('OBS session policies', () => {
 
 describe('OBS session policies: list-only grants', () => {
   it('refuses an inexpressible prefix even when only listing is granted', () => {
-    const scope: Scope = { subject: 'a', bucket: 'media', region: 'cn-north-4', prefix: 'users/dave@example.com/', actions: ['list'], durationSeconds: 900 };
+    const scope: Scope = oneGrantScope({ subject: 'a', bucket: 'media', region: 'cn-north-4', prefix: 'users/dave@example.com/', actions: ['list'], durationSeconds: 900 });
     expect(() => buildObsPolicy(scope, '1.1')).toThrow(StsgateError);
     expect(() => buildObsPolicy(scope, '5.0')).toThrow(/OBS session policy/);
   });

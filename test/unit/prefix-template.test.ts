@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { parsePrefixTemplate, type PrefixTemplate } from '../../lib/scope/prefix-template.js';
+import { parsePrefixTemplate, type RenderOptions } from '../../lib/scope/prefix-template.js';
 import { StsgateError } from '../../lib/errors.js';
 
-const template = (source: string): PrefixTemplate => {
+/** The template, with `render` for the one prefix a template without `${claim[]}` yields. */
+const template = (source: string) => {
   const parsed = parsePrefixTemplate(source);
   if (typeof parsed === 'string') throw new Error(parsed);
-  return parsed;
+  return Object.assign(parsed, {
+    render: (claims: Record<string, unknown>, options?: RenderOptions) => {
+      const [prefix, ...more] = parsed.expand(claims, options);
+      expect(more).toEqual([]);
+      return prefix;
+    },
+  });
 };
 
 const refusal = (fn: () => unknown): StsgateError => {

@@ -4,8 +4,9 @@ import { buildRamPolicy } from '../../lib/policy/aliyun/ram-policy.js';
 import { MAX_SESSION_POLICY_LENGTH } from '../../lib/policy/policy-size.js';
 import type { Action } from '../../lib/scope/actions.js';
 import type { Scope } from '../../lib/scope/resolve-scope.js';
+import { oneGrantScope } from '../helpers/grants.js';
 
-const scope = (actions: Action[], prefix = 'users/alice/'): Scope => ({
+const scope = (actions: Action[], prefix = 'users/alice/'): Scope => oneGrantScope({
   subject: 'alice',
   bucket: 'media',
   region: 'cn-hangzhou',

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { StsgateError } from '../../lib/errors.js';
-import { parsePrefixTemplate, type PrefixTemplate } from '../../lib/scope/prefix-template.js';
-import { type Grant, resolveScope } from '../../lib/scope/resolve-scope.js';
+import { type Grant, type KeyPolicyTraits, resolveScope as resolveFor } from '../../lib/scope/resolve-scope.js';
 import { parseScopeRequest } from '../../lib/scope/scope-request.js';
+import { oneRuleGrant } from '../helpers/grants.js';
 
-const grant: Grant = {
-  bucket: 'media',
-  region: 'cn-hangzhou',
-  prefixTemplate: parsePrefixTemplate('users/${sub}/') as PrefixTemplate,
-  actions: ['get', 'put', 'list'],
-  durationSeconds: 1800,
-};
+const grant: Grant = oneRuleGrant('users/${sub}/', ['get', 'put', 'list'], { durationSeconds: 1800 });
+const traits: KeyPolicyTraits = { cloud: 'aliyun', uploadLimitsInPolicy: false };
+const resolveScope = (g: Grant, claims: Record<string, unknown>, request: Parameters<typeof resolveFor>[2]) => resolveFor(g, claims, request, traits);
 
 const failure = (fn: () => unknown) => {
   try {
@@ -28,6 +24,7 @@ describe('resolveScope', () => {
       subject: 'alice',
       bucket: 'media',
       region: 'cn-hangzhou',
+      grants: [{ rule: 'default', prefix: 'users/alice/', actions: ['get', 'put', 'list'] }],
       prefix: 'users/alice/',
       actions: ['get', 'put', 'list'],
       durationSeconds: 1800,

@@ -8,6 +8,7 @@ import type { StsgateError } from '../../lib/errors.js';
 import { problemVariables } from '../helpers/config-problems.js';
 import { buildCamPolicy } from '../../lib/policy/tencent/cam-policy.js';
 import type { Scope } from '../../lib/scope/resolve-scope.js';
+import { oneGrantScope } from '../helpers/grants.js';
 
 const grantFor = (bucket: string) => loadGrant({ TOKEN_BUCKET: bucket, TOKEN_REGION: 'ap-shanghai' }, { maxDurationSeconds: 43200 });
 const ROLE = { TENCENT_ROLE_ARN: 'qcs::cam::uin/100000000001:roleName/stsgate-cos' };
@@ -54,7 +55,7 @@ describe('Tencent configuration', () => {
 });
 
 describe('CAM session policy', () => {
-  const scope = (actions: Scope['actions'], prefix = 'users/alice/'): Scope => ({
+  const scope = (actions: Scope['actions'], prefix = 'users/alice/'): Scope => oneGrantScope({
     subject: 'alice',
     bucket: 'media-1250000000',
     region: 'ap-guangzhou',

@@ -3,17 +3,19 @@
  * policy, so this document only ever narrows what the role allows.
  *
  * Resources: objects are `acs:oss:*:*:<bucket>/<prefix>*`; listing is an action on the bucket itself,
- * narrowed with an `oss:Prefix` condition so a user lists only their own folder.
+ * narrowed with an `oss:Prefix` condition so a user lists only their own folders. RAM has no condition
+ * key for an upload's size or type, so a rule with such limits never reaches this policy with `put`
+ * (see `resolveScope`).
  *
  * @module
  */
 import { checkedPolicySize } from '../policy-size.js';
-import type { Action } from '../../scope/actions.js';
+import { type ObjectAction, planPolicy, statementCosts } from '../policy-plan.js';
 import type { Scope } from '../../scope/resolve-scope.js';
 
 /** Object actions per abstract action. Multipart upload is `oss:PutObject` for initiate, part and
  * complete; abort and list-parts have actions of their own, and a browser upload needs both. */
-const OBJECT_ACTIONS: Record<Exclude<Action, 'list'>, readonly string[]> = {
+const OBJECT_ACTIONS: Record<ObjectAction, readonly string[]> = {
   get: ['oss:GetObject'],
   put: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'],
   delete: ['oss:DeleteObject'],
@@ -27,17 +29,19 @@ interface Statement {
 }
 
 export function buildRamPolicy(scope: Scope): string {
-  const statements: Statement[] = [];
-  const objectActions = scope.actions.flatMap((a) => (a === 'list' ? [] : OBJECT_ACTIONS[a]));
-  if (objectActions.length > 0) {
-    statements.push({ Effect: 'Allow', Action: objectActions, Resource: [`acs:oss:*:*:${scope.bucket}/${scope.prefix}*`] });
-  }
-  if (scope.actions.includes('list')) {
+  const objects = (prefix: string) => `acs:oss:*:*:${scope.bucket}/${prefix}*`;
+  const plan = planPolicy(scope.grants, statementCosts((a) => a.flatMap((x) => OBJECT_ACTIONS[x]), objects));
+  const statements: Statement[] = plan.objects.map((group) => ({
+    Effect: 'Allow',
+    Action: group.actions.flatMap((a) => OBJECT_ACTIONS[a]),
+    Resource: group.prefixes.map(objects),
+  }));
+  if (plan.list.length > 0) {
     statements.push({
       Effect: 'Allow',
       Action: ['oss:ListObjects'],
       Resource: [`acs:oss:*:*:${scope.bucket}`],
-      Condition: { StringLike: { 'oss:Prefix': [`${scope.prefix}*`] } },
+      Condition: { StringLike: { 'oss:Prefix': plan.list.map((p) => `${p}*`) } },
     });
   }
   return checkedPolicySize(JSON.stringify({ Version: '1', Statement: statements }));

@@ -6,19 +6,23 @@
  * Either way IAM intersects the policy with the agency's own permissions, so it only ever narrows them.
  *
  * Resources: objects are `obs:*:*:object:<bucket>/<prefix>*` (OBS is a global service, so region and
- * domain are `*`); listing is an action on the bucket, narrowed with an `obs:prefix` condition.
+ * domain are `*`); listing is an action on the bucket, narrowed with an `obs:prefix` condition. IAM takes
+ * at most 8 statements and 10 resources of 128 characters per statement: longer resource lists are split
+ * over several statements, and a policy that still does not fit is refused before IAM sees it. OBS has no
+ * condition key for an upload's size or type, so a rule with such limits never reaches this policy with
+ * `put` (see `resolveScope`).
  *
  * @module
  */
 import { insufficientScope } from '../../errors.js';
-import type { Action } from '../../scope/actions.js';
 import type { Scope } from '../../scope/resolve-scope.js';
-import { checkedPolicySize } from '../policy-size.js';
+import { checkedPolicySize, policyTooLarge } from '../policy-size.js';
+import { type ObjectAction, planPolicy, statementCosts } from '../policy-plan.js';
 
 export type ObsPolicyVersion = '1.1' | '5.0';
 
 /** Multipart initiate, upload-part and complete are all `PutObject`; abort and list-parts are not. */
-const OBJECT_ACTIONS: Record<Exclude<Action, 'list'>, readonly string[]> = {
+const OBJECT_ACTIONS: Record<ObjectAction, readonly string[]> = {
   get: ['GetObject'],
   put: ['PutObject', 'AbortMultipartUpload', 'ListMultipartUploadParts'],
   delete: ['DeleteObject'],
@@ -26,6 +30,10 @@ const OBJECT_ACTIONS: Record<Exclude<Action, 'list'>, readonly string[]> = {
 
 /** IAM accepts at most 128 characters per resource, from this set. */
 const RESOURCE = /^[-_0-9a-zA-Z*./\\:]{1,128}$/;
+export const MAX_OBS_STATEMENTS = 8;
+export const MAX_OBS_RESOURCES = 10;
+/** The longest prefix whose object resource `obs:*:*:object:<bucket>/<prefix>*` still fits in 128 characters. */
+export const maxObsPrefixLength = (bucket: string): number => 128 - 'obs:*:*:object:'.length - bucket.length - '/*'.length;
 
 interface Statement {
   Effect: 'Allow';
@@ -44,25 +52,30 @@ function resource(value: string): string {
   return value;
 }
 
+/** `items` in runs of at most `size`. */
+const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+
 export function buildObsPolicy(scope: Scope, version: ObsPolicyVersion): string {
   // Checked whatever the actions: a list-only grant carries the prefix in its condition instead.
-  const objects = resource(`obs:*:*:object:${scope.bucket}/${scope.prefix}*`);
-  const statements: Statement[] = [];
-  const objectActions = scope.actions.flatMap((a) => (a === 'list' ? [] : OBJECT_ACTIONS[a]));
-  if (objectActions.length > 0) {
-    statements.push({
-      Effect: 'Allow',
-      Action: objectActions.map((op) => actionName('object', op, version)),
-      Resource: [objects],
-    });
-  }
-  if (scope.actions.includes('list')) {
+  const objects = (prefix: string) => resource(`obs:*:*:object:${scope.bucket}/${prefix}*`);
+  for (const grant of scope.grants) objects(grant.prefix);
+  const names = (actions: readonly ObjectAction[]) => actions.flatMap((a) => OBJECT_ACTIONS[a]).map((op) => actionName('object', op, version));
+  const plan = planPolicy(scope.grants, statementCosts(names, objects));
+  const statements: Statement[] = plan.objects.flatMap((group) =>
+    chunks(group.prefixes, MAX_OBS_RESOURCES).map((prefixes) => ({
+      Effect: 'Allow' as const,
+      Action: names(group.actions),
+      Resource: prefixes.map(objects),
+    })),
+  );
+  if (plan.list.length > 0) {
     statements.push({
       Effect: 'Allow',
       Action: [actionName('bucket', 'ListBucket', version)],
       Resource: [resource(`obs:*:*:bucket:${scope.bucket}`)],
-      Condition: { StringLike: { 'obs:prefix': [`${scope.prefix}*`] } },
+      Condition: { StringLike: { 'obs:prefix': plan.list.map((p) => `${p}*`) } },
     });
   }
+  if (statements.length > MAX_OBS_STATEMENTS) throw policyTooLarge(`${statements.length} statements, over the ${MAX_OBS_STATEMENTS} IAM accepts`);
   return checkedPolicySize(JSON.stringify({ Version: version, Statement: statements }));
 }
