@@ -5,7 +5,7 @@
  *
  * @module
  */
-export type { GetCredentialsOptions, StsClient, StsClientOptions, StsCredentials, TokenRequest } from './types.js';
+export type { GetCredentialsOptions, StsClient, StsClientOptions, StsCredentials, StsGrant, TokenRequest } from './types.js';
 export { StsClientError, UnauthorizedError, type StsClientErrorCode } from './errors.js';
 export { createStsClient } from './credentials-client.js';
 export * from './adapters/ali-oss.js';

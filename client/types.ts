@@ -20,8 +20,26 @@ export interface StsCredentials {
   readonly expiredTime: number;
   readonly bucket: string;
   readonly region: string;
+  /** The first grant's prefix and actions: with one access rule, the whole grant. */
   readonly prefix: string;
   readonly actions: readonly string[];
+  /** Every prefix the keys act on, from the deployment's access rules (absent from endpoints that predate them). */
+  readonly grants?: readonly StsGrant[];
+}
+
+/** One prefix the keys act on, from one access rule (one per value of a `${claim[]}` placeholder). */
+export interface StsGrant {
+  readonly rule: string;
+  readonly prefix: string;
+  readonly actions: readonly string[];
+  /** Upload limits of the rule, in bytes and media types (`image/png`, `image/*`). */
+  readonly maxSize?: number;
+  readonly contentTypes?: readonly string[];
+  /**
+   * The rule limits uploads and these keys cannot hold the limit (OSS, OBS): they cannot `put` here, and
+   * uploads under this prefix go through the endpoint's signed uploads instead.
+   */
+  readonly signedUploads?: boolean;
 }
 
 /** The optional body of a token request: it may only narrow the grant, never widen it. */
@@ -29,6 +47,8 @@ export interface TokenRequest {
   readonly actions?: readonly ('get' | 'put' | 'delete' | 'list')[];
   readonly prefix?: string;
   readonly durationSeconds?: number;
+  /** Only these access rules' grants, by rule name. */
+  readonly rules?: readonly string[];
 }
 
 export interface StsClientOptions {

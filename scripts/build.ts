@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { functionBundleOptions } from './build/function-bundle.js';
+import { shipRulesFile } from './build/rules-file.js';
 
 /** One entry per platform: where its adapter lives and the Node version its runtime runs. */
 export const FUNCTIONS = [
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
     rows.push(`${outfile.padEnd(24)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  (gzip ${(gzip / 1024).toFixed(1)} KB)`);
   }
   rows.push(await buildBrowserClient());
+  const shipped = shipRulesFile(process.env, FUNCTIONS.map((fn) => `dist/${fn.name}`));
+  if (shipped) rows.push(shipped);
   console.log(`bundle sizes\n${rows.join('\n')}`);
 }
 

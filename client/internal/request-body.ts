@@ -25,11 +25,12 @@ export function canonicalRequest(request: TokenRequest | undefined): CanonicalRe
     const value: unknown = (request as Record<string, unknown>)[name];
     if (value !== undefined) fields[name] = value;
   }
-  if (fields.actions !== undefined) {
-    if (!Array.isArray(fields.actions) || !fields.actions.every((action) => typeof action === 'string')) {
-      throw new TypeError('request.actions must be an array of strings');
+  for (const list of ['actions', 'rules'] as const) {
+    if (fields[list] === undefined) continue;
+    if (!Array.isArray(fields[list]) || !fields[list].every((item) => typeof item === 'string')) {
+      throw new TypeError(`request.${list} must be an array of strings`);
     }
-    fields.actions = [...new Set(fields.actions as string[])].sort();
+    fields[list] = [...new Set(fields[list] as string[])].sort();
   }
   if (fields.prefix !== undefined && typeof fields.prefix !== 'string') throw new TypeError('request.prefix must be a string');
   if (fields.durationSeconds !== undefined && (typeof fields.durationSeconds !== 'number' || !Number.isFinite(fields.durationSeconds))) {

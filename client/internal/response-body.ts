@@ -6,7 +6,7 @@
  * @module
  */
 import { StsClientError } from '../errors.js';
-import type { StsCredentials } from '../types.js';
+import type { StsCredentials, StsGrant } from '../types.js';
 
 const PROVIDERS: readonly StsCredentials['provider'][] = ['aliyun', 'tencent', 'huawei'];
 const STRING_FIELDS = ['accessKeyId', 'accessKeySecret', 'securityToken', 'expiration', 'bucket', 'region', 'prefix'] as const;
@@ -39,6 +39,8 @@ export function parseCredentials(text: string): StsCredentials {
     throw invalid('actions is missing or not an array of non-empty strings');
   }
 
+  const grants = fields.grants === undefined ? undefined : parseGrants(fields.grants);
+
   // A fresh frozen object with exactly the contract's fields: every caller gets the same object, so one
   // caller's mutation must not reach the others, and extra fields are not passed on to SDKs.
   return Object.freeze({
@@ -53,7 +55,36 @@ export function parseCredentials(text: string): StsCredentials {
     region: fields.region as string,
     prefix: fields.prefix as string,
     actions: Object.freeze([...(actions as string[])]),
+    ...(grants === undefined ? {} : { grants }),
   });
+}
+
+const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '');
+
+/** `grants`: every entry checked and copied field by field, frozen like the rest. */
+function parseGrants(value: unknown): readonly StsGrant[] {
+  if (!Array.isArray(value)) throw invalid('grants is not an array');
+  return Object.freeze(
+    value.map((entry: unknown, i) => {
+      const g = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+      const ok =
+        typeof g.rule === 'string' &&
+        typeof g.prefix === 'string' &&
+        strings(g.actions) &&
+        (g.maxSize === undefined || (typeof g.maxSize === 'number' && Number.isSafeInteger(g.maxSize))) &&
+        (g.contentTypes === undefined || strings(g.contentTypes)) &&
+        (g.signedUploads === undefined || typeof g.signedUploads === 'boolean');
+      if (!ok) throw invalid(`grants[${i}] is not a grant of rule, prefix and actions`);
+      return Object.freeze({
+        rule: g.rule as string,
+        prefix: g.prefix as string,
+        actions: Object.freeze([...(g.actions as string[])]),
+        ...(g.maxSize === undefined ? {} : { maxSize: g.maxSize as number }),
+        ...(g.contentTypes === undefined ? {} : { contentTypes: Object.freeze([...(g.contentTypes as string[])]) }),
+        ...(g.signedUploads === undefined ? {} : { signedUploads: g.signedUploads as boolean }),
+      });
+    }),
+  );
 }
 
 function invalid(reason: string): StsClientError {

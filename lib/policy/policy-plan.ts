@@ -80,7 +80,7 @@ export function planPolicy(grants: readonly PrefixGrant[], costs: PolicyCosts): 
   // Statements in the order their first prefix appears, as a one-rule policy has always been written.
   const order = needed.map(([prefix]) => prefix);
   const objects = [...(best?.blocks ?? [])]
-    .sort(([a, pa], [b, pb]) => order.indexOf(pa[0]!) - order.indexOf(pb[0]!) || b - a)
+    .sort(([a, pa], [b, pb]) => order.indexOf(pa[0]!) - order.indexOf(pb[0]!) || actionsOf(b).length - actionsOf(a).length || a - b)
     .map(([mask, prefixes]) => ({ actions: actionsOf(mask), prefixes }));
 
   const unlimitedPut = prefixesFor('put');

@@ -60,11 +60,11 @@ const ruleSchema = lazy(() =>
   z.strictObject({
     name: z.string().check(z.regex(RULE_NAME, 'must be 1 to 32 characters of a-z, 0-9, "-"')),
     prefix: z.string(),
-    actions: z.array(z.enum(ACTIONS), { error: ACTION_LIST }).check(z.minLength(1, ACTION_LIST), z.refine(unique, ACTION_LIST)),
+    actions: z.array(z.enum(ACTIONS, { error: ACTION_LIST }), { error: ACTION_LIST }).check(z.minLength(1, ACTION_LIST), z.refine(unique, ACTION_LIST)),
     when: z.optional(z.unknown()),
     maxSize: z.optional(intIn(1, MAX_UPLOAD_SIZE)),
     contentTypes: z.optional(
-      z.array(z.string().check(z.regex(CONTENT_TYPE)), { error: CONTENT_TYPES }).check(z.minLength(1, CONTENT_TYPES), z.maxLength(16, CONTENT_TYPES), z.refine(unique, CONTENT_TYPES)),
+      z.array(z.string().check(z.regex(CONTENT_TYPE, CONTENT_TYPES)), { error: CONTENT_TYPES }).check(z.minLength(1, CONTENT_TYPES), z.maxLength(16, CONTENT_TYPES), z.refine(unique, CONTENT_TYPES)),
     ),
   }),
 );

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { commaList, type Env, present, readEnv } from '../config/env.js';
+import { commaList, type Env, readEnv } from '../config/env.js';
 import { ConfigError } from '../errors.js';
 import { ACTIONS, type Action, canonicalActions, isAction } from '../scope/actions.js';
 import { MAX_CLAIM_LENGTH, parsePrefixTemplate, type PrefixTemplate } from '../scope/prefix-template.js';
@@ -29,7 +29,10 @@ export interface RulesLocation {
 }
 
 export function loadAccessRules(env: Env, location: RulesLocation): AccessRules {
-  const forms = (['TOKEN_RULES', 'TOKEN_RULES_FILE', 'TOKEN_ACCESS', 'TOKEN_PREFIX', 'TOKEN_ACTIONS'] as const).filter((name) => present(env, name) !== undefined);
+  // Read through readEnv first: it refuses a deploy tool's unexpanded `${env(...)}` placeholder by name.
+  const text = z.optional(z.string());
+  const set = readEnv(env, { TOKEN_RULES: text, TOKEN_RULES_FILE: text, TOKEN_ACCESS: text, TOKEN_PREFIX: text, TOKEN_ACTIONS: text });
+  const forms = (Object.keys(set) as (keyof typeof set)[]).filter((name) => set[name] !== undefined);
   const shorthand = forms.filter((name) => name === 'TOKEN_PREFIX' || name === 'TOKEN_ACTIONS');
   const documents = forms.filter((name) => name !== 'TOKEN_PREFIX' && name !== 'TOKEN_ACTIONS');
   if (documents.length > 1 || (documents.length === 1 && shorthand.length > 0)) {
@@ -39,8 +42,8 @@ export function loadAccessRules(env: Env, location: RulesLocation): AccessRules 
   }
   const form = documents[0];
   if (form === 'TOKEN_ACCESS') return preset(env);
-  if (form === 'TOKEN_RULES') return fromJson(present(env, form) as string, form);
-  if (form === 'TOKEN_RULES_FILE') return fromJson(readRulesFile(present(env, form) as string, location.codeDir), form);
+  if (form === 'TOKEN_RULES') return fromJson(set[form] as string, form);
+  if (form === 'TOKEN_RULES_FILE') return fromJson(readRulesFile(set[form] as string, location.codeDir), form);
   return singleRule(env);
 }
 

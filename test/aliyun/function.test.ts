@@ -49,8 +49,10 @@ describe('issuing', () => {
     expect(res.headers['Content-Type']).toBe('application/json');
     expect(res.headers['Cache-Control']).toBe('no-store');
     expect(Object.keys(res.json ?? {}).sort()).toEqual(
-      ['accessKeyId', 'accessKeySecret', 'actions', 'bucket', 'expiration', 'expiredTime', 'prefix', 'provider', 'region', 'securityToken', 'startTime'].sort(),
+      ['accessKeyId', 'accessKeySecret', 'actions', 'bucket', 'expiration', 'expiredTime', 'grants', 'prefix', 'provider', 'region', 'securityToken', 'startTime'].sort(),
     );
+    // Issue 15: a one-rule deployment's grants are its one grant, under the rule name `default`.
+    expect(res.json?.grants).toEqual([{ rule: 'default', prefix: 'users/alice/', actions: ['get', 'put', 'list'] }]);
     const issued = fx.sts.calls[0]?.issued;
     expect(res.json).toMatchObject({
       provider: 'aliyun',

@@ -13,8 +13,10 @@
  *   which may itself contain `:`, is `<bucket>/<key>`), so a `*` in one field cannot swallow another; this is how
  *   resource names are read, an inference the reference leaves open;
  * - `condition` is `{operator: {key: value | [values]}}`: operators and keys are AND-ed, the values of one key OR-ed;
- *   `string_like` matches with wildcards, `string_equal` exactly; a condition on a key the request does not carry
- *   does not hold (the listing's `cos:prefix` is such a key);
+ *   `string_like` matches with wildcards, `string_equal` exactly, `numeric_less_than_equal` compares numbers (a value
+ *   given as a number or a numeric string, as the official STS sample writes `cos:content-length`); a condition on a
+ *   key the request does not carry does not hold (the listing's `cos:prefix`, and `cos:content-length` /
+ *   `cos:content-type` on requests without those headers, such as multipart parts: reference §5.4, 436/71307);
  * - an explicit deny wins; otherwise something must allow (CAM's general evaluation order; the reference names only
  *   the two effects).
  *
@@ -32,7 +34,10 @@ export interface CosRequest {
   bucket: string;
   /** The object key for object actions; undefined for bucket actions. */
   key?: string;
-  /** Condition keys the request carries, e.g. `{ 'cos:prefix': 'users/alice/' }` for a listing. */
+  /**
+   * Condition keys the request carries, e.g. `{ 'cos:prefix': 'users/alice/' }` for a listing, or
+   * `{ 'cos:content-length': '1024', 'cos:content-type': 'image/png' }` for an upload with those headers.
+   */
   context?: Record<string, string>;
 }
 
@@ -40,11 +45,13 @@ interface Statement {
   effect: string;
   action: string | string[];
   resource: string | string[];
-  condition?: Record<string, Record<string, string | string[]>>;
+  condition?: Record<string, Record<string, string | number | (string | number)[]>>;
 }
 
 const KNOWN_STATEMENT_KEYS = new Set(['sid', 'effect', 'action', 'resource', 'condition']);
-const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+/** A decimal number, as CAM reads numeric condition values and request values; anything else is no number. */
+const numeric = (value: string | number): number | undefined => (typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : undefined);
 
 
 
@@ -54,12 +61,22 @@ function conditionHolds(condition: Statement['condition'], context: Record<strin
     for (const [key, values] of Object.entries(keys)) {
       const actual = context[key];
       if (actual === undefined) return false;
+      const strings = () => list(values).map((v) => {
+        if (typeof v !== 'string') throw new Error(`the evaluator expects strings for ${operator}`);
+        return v;
+      });
       const match =
         operator === 'string_like'
-          ? list(values).some((v) => wildcard(v).test(actual))
+          ? strings().some((v) => wildcard(v).test(actual))
           : operator === 'string_equal'
-            ? list(values).includes(actual)
-            : undefined;
+            ? strings().includes(actual)
+            : operator === 'numeric_less_than_equal'
+              ? list(values).some((v) => {
+                  const [limit, value] = [numeric(v), numeric(actual)];
+                  if (limit === undefined) throw new Error(`the evaluator cannot read ${JSON.stringify(v)} as a number`);
+                  return value !== undefined && value <= limit;
+                })
+              : undefined;
       if (match === undefined) throw new Error(`the evaluator does not know condition operator ${operator}`);
       if (!match) return false;
     }
