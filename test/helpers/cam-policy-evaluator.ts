@@ -23,7 +23,7 @@
  * Anything outside this grammar (another operator, `principal`, `not_action`, …) makes the evaluator throw rather than
  * guess.
  */
-import { resourceMatches, wildcard } from './policy-matching.js';
+import { parsedPolicy, resourceMatches, wildcard } from './policy-matching.js';
 
 export interface CosRequest {
   /** e.g. `name/cos:PutObject`, `name/cos:GetBucket`. */
@@ -85,7 +85,7 @@ function conditionHolds(condition: Statement['condition'], context: Record<strin
 }
 
 export function camPolicyAllows(policyText: string, request: CosRequest): boolean {
-  const policy = JSON.parse(policyText) as { version: string; statement: Statement[] };
+  const policy = parsedPolicy<{ version: string; statement: Statement[] }>(policyText);
   if (policy.version !== '2.0') throw new Error(`the evaluator knows CAM policy version "2.0", not ${JSON.stringify(policy.version)}`);
   const target = `qcs::cos:${request.region}:uid/${request.appId}:${request.bucket}/${request.key ?? ''}`;
   let allowed = false;

@@ -7,7 +7,7 @@
  *   not carry does not match;
  * - an explicit Deny wins; otherwise something must Allow.
  */
-import { wildcard } from './policy-matching.js';
+import { parsedPolicy, wildcard } from './policy-matching.js';
 
 export interface ObsRequest {
   /** e.g. `obs:object:PutObject`, `obs:bucket:ListBucket`. */
@@ -42,7 +42,7 @@ function conditionHolds(condition: Statement['Condition'], context: Record<strin
 }
 
 export function obsPolicyAllows(policyText: string, request: ObsRequest): boolean {
-  const policy = JSON.parse(policyText) as { Version: string; Statement: Statement[] };
+  const policy = parsedPolicy<{ Version: string; Statement: Statement[] }>(policyText);
   const target = request.key === undefined ? `obs:cn-north-4:domain:bucket:${request.bucket}` : `obs:cn-north-4:domain:object:${request.bucket}/${request.key}`;
   let allowed = false;
   for (const statement of policy.Statement) {

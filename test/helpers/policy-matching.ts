@@ -41,3 +41,19 @@ export function resourceMatches(pattern: string, target: string, colons: number)
   if (!p || !t) return false;
   return p.every((field, i) => wildcard(field).test(t[i] as string));
 }
+
+const parsed = new Map<string, unknown>();
+
+/**
+ * The policy text as JSON, parsed once: the property tests ask thousands of questions of each policy. Callers must
+ * not modify what they get.
+ */
+export function parsedPolicy<T>(text: string): T {
+  let value = parsed.get(text);
+  if (value === undefined) {
+    value = JSON.parse(text);
+    if (parsed.size > 1000) parsed.clear();
+    parsed.set(text, value);
+  }
+  return value as T;
+}

@@ -18,7 +18,7 @@
  * Anything outside this grammar (another operator, `NotAction`, `NotResource`, `Principal`) makes the evaluator throw
  * rather than guess.
  */
-import { resourceMatches, wildcard } from './policy-matching.js';
+import { parsedPolicy, resourceMatches, wildcard } from './policy-matching.js';
 
 export interface OssRequest {
   /** e.g. `oss:PutObject`, `oss:ListObjects`. */
@@ -66,7 +66,7 @@ function conditionHolds(condition: Statement['Condition'], context: Record<strin
 }
 
 export function ramPolicyAllows(policyText: string, request: OssRequest): boolean {
-  const policy = JSON.parse(policyText) as { Version: string; Statement: Statement[] };
+  const policy = parsedPolicy<{ Version: string; Statement: Statement[] }>(policyText);
   if (policy.Version !== '1') throw new Error(`the evaluator knows RAM policy Version "1", not ${JSON.stringify(policy.Version)}`);
   const base = `acs:oss:${request.region ?? 'cn-hangzhou'}:${request.account ?? '1234567890123456'}:${request.bucket}`;
   const target = request.key === undefined ? base : `${base}/${request.key}`;
