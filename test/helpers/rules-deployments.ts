@@ -3,8 +3,9 @@
  * four deployments (Huawei on both issuing paths), each able to issue keys and to show the policy STS received
  * for the keys it returned. For the access-rules tests, which start many configurations.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { bearer, fc3Event, startAliyunFixture, type AliyunFixture } from './aliyun-fixture.js';
-import { type BundleHandler, coldStart, type PlatformResponse, withJson } from './bundle-harness.js';
+import { type BundleHandler, captureConsole, coldStart, type PlatformResponse, withJson } from './bundle-harness.js';
 import { apigEvent, startHuaweiFixture, type HuaweiFixture } from './huawei-fixture.js';
 import { aliyunStorage, huaweiStorage, type StorageModel, tencentStorage } from './storage-models.js';
 import { functionUrlEvent, startTencentFixture, type TencentFixture } from './tencent-fixture.js';
@@ -119,6 +120,32 @@ export async function startDeployments(): Promise<Deployments> {
     async close() {
       for (const name of ROLE_VARIABLES) delete process.env[name];
       await Promise.all([aliyun.close(), tencent.close(), huawei.close()]);
+    },
+  };
+}
+
+/**
+ * For a test file: the deployments started before its tests and stopped after, with what the bundles write to the
+ * console kept out of the output and available to the tests (a cold-start error is a log line).
+ */
+export function useDeployments(): { readonly deployments: Deployments; readonly lines: string[] } {
+  let deployments: Deployments | undefined;
+  let consoleLines: ReturnType<typeof captureConsole> | undefined;
+  beforeAll(async () => {
+    consoleLines = captureConsole();
+    deployments = await startDeployments();
+  });
+  afterAll(async () => {
+    consoleLines?.restore();
+    await deployments?.close();
+  });
+  return {
+    get deployments() {
+      if (!deployments) throw new Error('the deployments start in beforeAll');
+      return deployments;
+    },
+    get lines() {
+      return consoleLines?.lines ?? [];
     },
   };
 }

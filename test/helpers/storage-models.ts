@@ -155,7 +155,8 @@ export function probes(model: StorageModel, grants: readonly ExpectedGrant[], ot
   for (const folder of folders) {
     const key = `${folder}file.png`;
     for (const action of objectActions) out.push({ action, key });
-    for (const action of model.limitedPutActions) {
+    // Every upload action, not only the limitable ones: a multipart part carrying headers must not pass a limit.
+    for (const action of model.limitedPutActions.length > 0 ? model.objectActions.put : []) {
       for (const [size, contentType] of uploads) out.push({ action, key, ...(size === undefined ? {} : { size }), ...(contentType === undefined ? {} : { contentType }) });
     }
     out.push({ action: model.listAction, prefix: folder }, { action: model.listAction, prefix: `${folder}sub/` });

@@ -7,20 +7,13 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureConsole } from '../helpers/bundle-harness.js';
-import { BUNDLES, type Deployment, type Deployments, startDeployments } from '../helpers/rules-deployments.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLES, type Deployment, useDeployments } from '../helpers/rules-deployments.js';
+import { ISSUE_EXAMPLE } from '../helpers/rules-examples.js';
 import { type ExpectedGrant, expectedAllows, probes } from '../helpers/storage-models.js';
 
-/** The issue's example, word for word (placeholders as `{claim}`, the form that survives every deploy tool). */
-const EXAMPLE = {
-  rules: [
-    { name: 'own', prefix: 'users/{sub}/', actions: ['get', 'put', 'delete', 'list'] },
-    { name: 'public', prefix: 'public/', actions: ['get', 'list'] },
-    { name: 'team', when: { claim: 'groups', includes: 'editors' }, prefix: 'teams/{org}/', actions: ['get', 'put', 'list'] },
-    { name: 'avatars', prefix: 'avatars/{sub}/', actions: ['put'], maxSize: 2097152, contentTypes: ['image/png', 'image/jpeg'] },
-  ],
-};
+/** The issue's example, with placeholders as `{claim}`: the form that survives every deploy tool. */
+const EXAMPLE = JSON.parse(JSON.stringify(ISSUE_EXAMPLE).replaceAll('${', '{')) as typeof ISSUE_EXAMPLE;
 const GROUPS = {
   rules: [
     { name: 'own', prefix: 'users/${sub}/', actions: ['get', 'put', 'delete', 'list'] },
@@ -35,16 +28,7 @@ const team = (org: string): ExpectedGrant => ({ prefix: `teams/${org}/`, actions
 const avatars = (sub: string): ExpectedGrant => ({ prefix: `avatars/${sub}/`, actions: ['put'], maxSize: 2097152, contentTypes: ['image/png', 'image/jpeg'] });
 const OTHERS = ['users/bob/', 'users/alic/', 'users/ALICE/', 'teams/acme2/', 'teams/acm/', 'teams/other/', 'avatars/bob/', 'groups/other/', 'groups/', 'users/', 'teams/', 'avatars/', 'public2/', 'publi/'];
 
-let deployments: Deployments;
-let consoleLines: ReturnType<typeof captureConsole>;
-beforeAll(async () => {
-  consoleLines = captureConsole();
-  deployments = await startDeployments();
-});
-afterAll(async () => {
-  consoleLines.restore();
-  await deployments.close();
-});
+const fixture = useDeployments();
 
 /** Every probe around the grants must come out as the rules mean it; returns how many were allowed. */
 function expectExactly(d: Deployment, policy: string | undefined, grants: readonly ExpectedGrant[]): number {
@@ -64,7 +48,7 @@ function expectExactly(d: Deployment, policy: string | undefined, grants: readon
 describe('the issue example on every bundle', () => {
   let targets: Deployment[];
   beforeAll(() => {
-    targets = deployments.start({ TOKEN_RULES: JSON.stringify(EXAMPLE) });
+    targets = fixture.deployments.start({ TOKEN_RULES: JSON.stringify(EXAMPLE) });
   });
 
   it('a user without groups: own folder read-write, public/ read-only, avatars as limited uploads (COS) or signed uploads (OSS, OBS)', async () => {
@@ -172,7 +156,7 @@ describe('the issue example on every bundle', () => {
   });
 
   it('no rule applying is 403 with no STS call', async () => {
-    const [d] = deployments.start({ TOKEN_RULES: JSON.stringify({ rules: [{ name: 'admins', when: { claim: 'role', equals: 'admin' }, prefix: 'admin/', actions: ['get'] }] }) });
+    const [d] = fixture.deployments.start({ TOKEN_RULES: JSON.stringify({ rules: [{ name: 'admins', when: { claim: 'role', equals: 'admin' }, prefix: 'admin/', actions: ['get'] }] }) });
     const res = await d!.issue({ sub: 'alice', role: 'user' });
     expect([res.status, res.json?.error, res.json?.error_description, res.stsCalls]).toEqual([403, 'insufficient_scope', 'no access rule applies to this token', 0]);
     expect((await d!.issue({ sub: 'alice', role: 'admin' })).status).toBe(200);
@@ -182,7 +166,7 @@ describe('the issue example on every bundle', () => {
 describe('${groups[]}: one prefix per value', () => {
   let targets: Deployment[];
   beforeAll(() => {
-    targets = deployments.start({ TOKEN_RULES: JSON.stringify(GROUPS) });
+    targets = fixture.deployments.start({ TOKEN_RULES: JSON.stringify(GROUPS) });
   });
 
   it('grants each group folder, and no other', async () => {
@@ -212,7 +196,7 @@ describe('${groups[]}: one prefix per value', () => {
 
 describe('Huawei and letter case (issue 13, item 6)', () => {
   it('refuses a claim value with upper-case letters on Huawei only, with no IAM call; never lower-cases it', async () => {
-    for (const d of deployments.start({ TOKEN_RULES: JSON.stringify(EXAMPLE) })) {
+    for (const d of fixture.deployments.start({ TOKEN_RULES: JSON.stringify(EXAMPLE) })) {
       const upper = await d.issue({ sub: 'Alice' });
       if (d.cloud === 'huawei') {
         expect([upper.status, upper.json?.error, upper.stsCalls], d.label).toEqual([403, 'insufficient_scope', 0]);
@@ -228,7 +212,7 @@ describe('Huawei and letter case (issue 13, item 6)', () => {
   });
 
   it('one-rule deployments refuse it too (TOKEN_PREFIX)', async () => {
-    for (const d of deployments.start({ TOKEN_PREFIX: 'users/{sub}/' }).filter((t) => t.cloud === 'huawei')) {
+    for (const d of fixture.deployments.start({ TOKEN_PREFIX: 'users/{sub}/' }).filter((t) => t.cloud === 'huawei')) {
       expect((await d.issue({ sub: 'alice' })).status).toBe(200);
       expect((await d.issue({ sub: 'aLice' })).status).toBe(403);
     }
@@ -237,7 +221,7 @@ describe('Huawei and letter case (issue 13, item 6)', () => {
 
 describe('other ways of giving the rules', () => {
   it('TOKEN_ACCESS=protected: own folder, own protected folder, and read of everyone’s protected/', async () => {
-    for (const d of deployments.start({ TOKEN_ACCESS: 'protected' })) {
+    for (const d of fixture.deployments.start({ TOKEN_ACCESS: 'protected' })) {
       const res = await d.issue({ sub: 'alice' });
       expectExactly(d, res.policy, [own('alice'), { prefix: 'protected/alice/', actions: ['get', 'put', 'delete', 'list'] }, { prefix: 'protected/', actions: ['get', 'list'] }]);
     }
@@ -251,7 +235,7 @@ describe('other ways of giving the rules', () => {
         mkdirSync(dirname(path), { recursive: true });
         writeFileSync(path, JSON.stringify(EXAMPLE));
       }
-      for (const d of deployments.start({ TOKEN_RULES_FILE: file })) {
+      for (const d of fixture.deployments.start({ TOKEN_RULES_FILE: file })) {
         const res = await d.issue({ sub: 'alice', org: 'acme', groups: ['editors'] });
         expect(res.status, d.label).toBe(200);
         expectExactly(d, res.policy, [own('alice'), PUBLIC, team('acme'), avatars('alice')]);
@@ -262,30 +246,30 @@ describe('other ways of giving the rules', () => {
   });
 
   it('a bad document stops the function at cold start: every request is 500, the log names the variable, rule and field', async () => {
-    const from = consoleLines.lines.length;
+    const from = fixture.lines.length;
     const bad = { rules: [EXAMPLE.rules[0], { ...EXAMPLE.rules[1], maxSize: 10 }] };
-    for (const d of deployments.start({ TOKEN_RULES: JSON.stringify(bad) })) {
+    for (const d of fixture.deployments.start({ TOKEN_RULES: JSON.stringify(bad) })) {
       const res = await d.issue({ sub: 'alice' });
       expect([res.status, res.json?.error, res.stsCalls], d.label).toEqual([500, 'server_error', 0]);
       expect(JSON.stringify(res.json)).not.toContain('maxSize');
     }
-    const log = consoleLines.lines.slice(from).join('\n');
+    const log = fixture.lines.slice(from).join('\n');
     expect(log).toContain('TOKEN_RULES: rules[1] \\"public\\": maxSize: only a rule whose actions include \\"put\\" may limit uploads');
   });
 
   it('so does a document whose largest policy cannot fit the cloud', async () => {
-    const from = consoleLines.lines.length;
+    const from = fixture.lines.length;
     const huge = { rules: [...EXAMPLE.rules, { name: 'groups', prefix: 'groups/{groups[]}/', actions: ['get', 'list'] }] };
-    for (const d of deployments.start({ TOKEN_RULES: JSON.stringify(huge) })) {
+    for (const d of fixture.deployments.start({ TOKEN_RULES: JSON.stringify(huge) })) {
       // Eight 128-character group folders (fewer on Huawei, whose resources stop at 128) fit no cloud's 2048.
       expect((await d.issue({ sub: 'alice' })).status, d.label).toBe(500);
     }
-    const log = consoleLines.lines.slice(from).join('\n');
+    const log = fixture.lines.slice(from).join('\n');
     for (const cloud of ['aliyun', 'tencent', 'huawei']) {
       expect(log).toMatch(new RegExp(`TOKEN_RULES: the largest session policy these rules can produce does not fit on ${cloud} .*rules\\[4\\] \\\\"groups\\\\"`));
     }
     // With shorter claim values the same rules fit RAM and OBS; CAM's resource names are longer.
-    const statuses = await Promise.all(deployments.start({ TOKEN_RULES: JSON.stringify({ ...huge, maxClaimLength: 24 }) }).map(async (d) => (await d.issue({ sub: 'alice' })).status));
+    const statuses = await Promise.all(fixture.deployments.start({ TOKEN_RULES: JSON.stringify({ ...huge, maxClaimLength: 24 }) }).map(async (d) => (await d.issue({ sub: 'alice' })).status));
     expect(statuses).toEqual([200, 500, 200, 200]);
   });
 });

@@ -15,9 +15,8 @@
  * Fixed seed; FC_SEED=<n> explores other inputs, FC_RUNS=<n> changes the number of documents.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureConsole } from '../helpers/bundle-harness.js';
-import { type Deployment, type Deployments, startDeployments } from '../helpers/rules-deployments.js';
+import { describe, expect, it } from 'vitest';
+import { type Deployment, useDeployments } from '../helpers/rules-deployments.js';
 import { type ExpectedGrant, expectedAllows, probes } from '../helpers/storage-models.js';
 
 const SEED = process.env.FC_SEED === undefined ? 0x15a11 : Number(process.env.FC_SEED);
@@ -253,16 +252,7 @@ interface Stats {
   signedOnly: number;
 }
 
-let deployments: Deployments;
-let consoleLines: ReturnType<typeof captureConsole>;
-beforeAll(async () => {
-  consoleLines = captureConsole();
-  deployments = await startDeployments();
-});
-afterAll(async () => {
-  consoleLines.restore();
-  await deployments.close();
-});
+const fixture = useDeployments();
 
 describe('access rules: random documents, claims and bodies on every bundle', () => {
   it(`policies allow exactly what ${DOCUMENTS} generated documents mean`, async () => {
@@ -270,9 +260,9 @@ describe('access rules: random documents, claims and bodies on every bundle', ()
     await fc.assert(
       fc.asyncProperty(docArb, fc.array(fc.tuple(claimsArb, bodyArb), { minLength: TOKENS_PER_DOCUMENT, maxLength: TOKENS_PER_DOCUMENT }), async (doc, tokens) => {
         stats.documents += 1;
-        const logged = consoleLines.lines.length;
-        const targets = deployments.start({ TOKEN_RULES: JSON.stringify(doc) });
-        const startLog = consoleLines.lines.slice(logged).join('\n');
+        const logged = fixture.lines.length;
+        const targets = fixture.deployments.start({ TOKEN_RULES: JSON.stringify(doc) });
+        const startLog = fixture.lines.slice(logged).join('\n');
         const tooLarge = new Set(targets.filter((d) => startLog.includes(`does not fit on ${d.cloud} `)).map((d) => d.label));
         for (const label of tooLarge) stats.tooLarge[label] = (stats.tooLarge[label] ?? 0) + 1;
         for (const [claimsSpec, body] of tokens) {

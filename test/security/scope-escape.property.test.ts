@@ -36,6 +36,7 @@ import { obsPolicyAllows } from '../helpers/obs-policy-evaluator.js';
 import { ramPolicyAllows } from '../helpers/ram-policy-evaluator.js';
 import { functionUrlEvent, startTencentFixture, type TencentFixture } from '../helpers/tencent-fixture.js';
 import { fields } from '../helpers/policy-matching.js';
+import { aliyunStorage, huaweiStorage, tencentStorage } from '../helpers/storage-models.js';
 
 const SEED = process.env.FC_SEED === undefined ? 0x5c09e : Number(process.env.FC_SEED);
 const RUNS = { aliyun: 400, tencent: 400, huawei: 600 } as const;
@@ -150,8 +151,9 @@ const aliyunModel = (bucket: string): CloudModel => ({
   bucket,
   otherBucket: 'other-bucket',
   version: '1',
-  objectActions: { get: ['oss:GetObject'], put: ['oss:PutObject', 'oss:AbortMultipartUpload', 'oss:ListParts'], delete: ['oss:DeleteObject'] },
-  listAction: 'oss:ListObjects',
+  // The documented action names, shared with the access-rules tests.
+  objectActions: aliyunStorage(bucket).objectActions,
+  listAction: aliyunStorage(bucket).listAction,
   foreignObjectActions: ['oss:PutObjectAcl', 'oss:GetObjectAcl', 'oss:PutObjectTagging', 'oss:RestoreObject', 'oss:PutSymlink'],
   foreignBucketActions: ['oss:DeleteBucket', 'oss:PutBucketAcl', 'oss:GetBucketAcl', 'oss:PutBucketPolicy', 'oss:PutBucketCors', 'oss:ListBuckets', 'oss:ListMultipartUploads'],
   fieldWiseResources: true,
@@ -175,22 +177,8 @@ const tencentModel = (bucket: string): CloudModel => ({
   bucket,
   otherBucket: `other-${TENCENT_APPID}`,
   version: '2.0',
-  objectActions: {
-    get: ['name/cos:GetObject', 'name/cos:HeadObject'],
-    put: [
-      'name/cos:PutObject',
-      'name/cos:PostObject',
-      'name/cos:AppendObject',
-      'name/cos:InitiateMultipartUpload',
-      'name/cos:ListMultipartUploads',
-      'name/cos:ListParts',
-      'name/cos:UploadPart',
-      'name/cos:CompleteMultipartUpload',
-      'name/cos:AbortMultipartUpload',
-    ],
-    delete: ['name/cos:DeleteObject'],
-  },
-  listAction: 'name/cos:GetBucket',
+  objectActions: tencentStorage(bucket).objectActions,
+  listAction: tencentStorage(bucket).listAction,
   foreignObjectActions: ['name/cos:PutObjectACL', 'name/cos:GetObjectACL', 'name/cos:PutObjectTagging', 'name/cos:PostObjectRestore', 'name/cos:DeleteMultipleObjects'],
   foreignBucketActions: ['name/cos:DeleteBucket', 'name/cos:PutBucketACL', 'name/cos:GetBucketACL', 'name/cos:PutBucketPolicy', 'name/cos:PutBucketCORS', 'name/cos:GetService', 'name/cos:HeadBucket'],
   fieldWiseResources: true,
@@ -235,12 +223,8 @@ const huaweiModel = (bucket: string, version: '1.1' | '5.0'): CloudModel => ({
   bucket,
   otherBucket: 'other-bucket',
   version,
-  objectActions: {
-    get: ['obs:object:GetObject'],
-    put: ['obs:object:PutObject', 'obs:object:AbortMultipartUpload', 'obs:object:ListMultipartUploadParts'],
-    delete: ['obs:object:DeleteObject'],
-  },
-  listAction: 'obs:bucket:ListBucket',
+  objectActions: huaweiStorage(bucket, version).objectActions,
+  listAction: huaweiStorage(bucket, version).listAction,
   foreignObjectActions: ['obs:object:PutObjectAcl', 'obs:object:GetObjectAcl', 'obs:object:DeleteObjectVersion', 'obs:object:GetObjectVersion', 'obs:object:RestoreObject', 'obs:object:ModifyObjectMetaData'],
   foreignBucketActions: ['obs:bucket:DeleteBucket', 'obs:bucket:PutBucketPolicy', 'obs:bucket:PutBucketAcl', 'obs:bucket:ListBucketVersions', 'obs:bucket:ListBucketMultipartUploads', 'obs:bucket:ListAllMyBuckets', 'obs:bucket:HeadBucket'],
   // The existing OBS evaluator matches resource names as whole strings (see the colon probe below).

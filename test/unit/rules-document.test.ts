@@ -6,21 +6,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/errors.js';
 import { holds, parseCondition, readClaim } from '../../lib/rules/conditions.js';
 import { type AccessRules, parseRulesDocument } from '../../lib/rules/document.js';
 import { loadAccessRules } from '../../lib/rules/load.js';
 import { problemVariables } from '../helpers/config-problems.js';
+import { configError } from '../helpers/refusals.js';
+import { ISSUE_EXAMPLE } from '../helpers/rules-examples.js';
 
-/** The issue's own example. */
-const EXAMPLE = {
-  rules: [
-    { name: 'own', prefix: 'users/${sub}/', actions: ['get', 'put', 'delete', 'list'] },
-    { name: 'public', prefix: 'public/', actions: ['get', 'list'] },
-    { name: 'team', when: { claim: 'groups', includes: 'editors' }, prefix: 'teams/${org}/', actions: ['get', 'put', 'list'] },
-    { name: 'avatars', prefix: 'avatars/${sub}/', actions: ['put'], maxSize: 2097152, contentTypes: ['image/png', 'image/jpeg'] },
-  ],
-};
+const EXAMPLE = ISSUE_EXAMPLE;
 
 const parsed = (document: unknown): AccessRules => {
   const result = parseRulesDocument(document, 'TOKEN_RULES');
@@ -33,15 +26,6 @@ const problems = (document: unknown): string[] => {
   return result as string[];
 };
 const withRule = (rule: Record<string, unknown>, ...others: Record<string, unknown>[]) => ({ rules: [{ name: 'r', prefix: 'p/', actions: ['get'], ...rule }, ...others] });
-const configError = (fn: () => unknown): ConfigError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('the rules document', () => {
   it('parses the issue example: names, templates, canonical actions, conditions, limits', () => {

@@ -8,7 +8,7 @@ import { aliyun } from '../../lib/clouds/aliyun.js';
 import { huawei, type HuaweiConfig } from '../../lib/clouds/huawei.js';
 import { tencent, type TencentConfig } from '../../lib/clouds/tencent.js';
 import { type CloudPlugin, keyPolicyTraits } from '../../lib/clouds/types.js';
-import { ConfigError, StsgateError } from '../../lib/errors.js';
+import { ConfigError } from '../../lib/errors.js';
 import { buildRamPolicy } from '../../lib/policy/aliyun/ram-policy.js';
 import { buildObsPolicy } from '../../lib/policy/huawei/obs-policy.js';
 import { buildCamPolicy } from '../../lib/policy/tencent/cam-policy.js';
@@ -18,30 +18,16 @@ import { applicableGrants, grantsAllow } from '../../lib/rules/grants.js';
 import { type Grant, resolveScope, type Scope } from '../../lib/scope/resolve-scope.js';
 import { parseScopeRequest } from '../../lib/scope/scope-request.js';
 import { camPolicyAllows } from '../helpers/cam-policy-evaluator.js';
+import { refusal } from '../helpers/refusals.js';
+import { ISSUE_EXAMPLE } from '../helpers/rules-examples.js';
 
-const EXAMPLE = {
-  rules: [
-    { name: 'own', prefix: 'users/${sub}/', actions: ['get', 'put', 'delete', 'list'] },
-    { name: 'public', prefix: 'public/', actions: ['get', 'list'] },
-    { name: 'team', when: { claim: 'groups', includes: 'editors' }, prefix: 'teams/${org}/', actions: ['get', 'put', 'list'] },
-    { name: 'avatars', prefix: 'avatars/${sub}/', actions: ['put'], maxSize: 2097152, contentTypes: ['image/png', 'image/jpeg'] },
-  ],
-};
+const EXAMPLE = ISSUE_EXAMPLE;
 
 function grantOf(document: unknown, bucket = 'media'): Grant {
   const access = parseRulesDocument(document, 'TOKEN_RULES');
   if (Array.isArray(access)) throw new Error(access.join('\n'));
   return { bucket, region: 'cn-hangzhou', access, durationSeconds: 900 };
 }
-const refusal = (fn: () => unknown): StsgateError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof StsgateError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-};
 const scopeOn = <C>(cloud: CloudPlugin<C>, document: unknown, claims: Record<string, unknown>, body?: unknown): Scope =>
   resolveScope(grantOf(document), claims, parseScopeRequest(body === undefined ? undefined : JSON.stringify(body)), keyPolicyTraits(cloud));
 const editor = { sub: 'alice', org: 'acme', groups: ['editors'] };
