@@ -24,20 +24,29 @@ export const present = (env: Env, name: string): string | undefined => {
   return value ? value : undefined;
 };
 
+/**
+ * The named variables' values as {@link present} reads them; throws a ConfigError naming every one that is a deploy
+ * tool's unexpanded placeholder rather than a value.
+ */
+export function presentValues<N extends string>(env: Env, names: readonly N[]): Record<N, string | undefined> {
+  const values = {} as Record<N, string | undefined>;
+  const unexpanded: { variable: string; message: string }[] = [];
+  for (const name of names) {
+    const value = (values[name] = present(env, name));
+    if (value !== undefined && UNEXPANDED_PLACEHOLDER.test(value)) {
+      unexpanded.push({ variable: name, message: 'is an unexpanded ${env(...)} placeholder: set it in the environment you deploy from' });
+    }
+  }
+  if (unexpanded.length > 0) throw new ConfigError(unexpanded);
+  return values;
+}
+
 /** Parses the named variables with one schema each; throws a ConfigError naming every variable that failed. */
 export function readEnv<S extends Record<string, z.ZodMiniType>>(
   env: Env,
   shape: S,
 ): { [K in keyof S]: z.output<S[K]> } {
-  const input: Record<string, string | undefined> = {};
-  const unexpanded: { variable: string; message: string }[] = [];
-  for (const name of Object.keys(shape)) {
-    input[name] = present(env, name);
-    if (input[name] !== undefined && UNEXPANDED_PLACEHOLDER.test(input[name])) {
-      unexpanded.push({ variable: name, message: 'is an unexpanded ${env(...)} placeholder: set it in the environment you deploy from' });
-    }
-  }
-  if (unexpanded.length > 0) throw new ConfigError(unexpanded);
+  const input = presentValues(env, Object.keys(shape));
   const result = z.safeParse(z.object(shape), input);
   if (result.success) return result.data as { [K in keyof S]: z.output<S[K]> };
   throw new ConfigError(

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { commaList, type Env, readEnv } from '../config/env.js';
+import { commaList, type Env, presentValues, readEnv } from '../config/env.js';
 import { ConfigError } from '../errors.js';
 import { ACTIONS, type Action, canonicalActions, isAction } from '../scope/actions.js';
 import { MAX_CLAIM_LENGTH, parsePrefixTemplate, type PrefixTemplate } from '../scope/prefix-template.js';
@@ -29,9 +29,8 @@ export interface RulesLocation {
 }
 
 export function loadAccessRules(env: Env, location: RulesLocation): AccessRules {
-  // Read through readEnv first: it refuses a deploy tool's unexpanded `${env(...)}` placeholder by name.
-  const text = z.optional(z.string());
-  const set = readEnv(env, { TOKEN_RULES: text, TOKEN_RULES_FILE: text, TOKEN_ACCESS: text, TOKEN_PREFIX: text, TOKEN_ACTIONS: text });
+  // A deploy tool's unexpanded `${env(...)}` placeholder is refused by name, not mistaken for a second form.
+  const set = presentValues(env, ['TOKEN_RULES', 'TOKEN_RULES_FILE', 'TOKEN_ACCESS', 'TOKEN_PREFIX', 'TOKEN_ACTIONS']);
   const forms = (Object.keys(set) as (keyof typeof set)[]).filter((name) => set[name] !== undefined);
   const shorthand = forms.filter((name) => name === 'TOKEN_PREFIX' || name === 'TOKEN_ACTIONS');
   const documents = forms.filter((name) => name !== 'TOKEN_PREFIX' && name !== 'TOKEN_ACTIONS');
