@@ -24,6 +24,8 @@ import { createHttpHandler, createMisconfiguredHandler } from './http/pipeline.j
 import type { HttpHandler } from './http/types.js';
 import { consoleLogger, errorFields, type Logger } from './log.js';
 import { createTokenService } from './token-service.js';
+import { loadSharedState } from './state/shared-state.js';
+import type { RedisModule } from './state/redis-module.js';
 
 export interface TokenFunctionOptions {
   readonly env?: Env;
@@ -33,6 +35,8 @@ export interface TokenFunctionOptions {
   readonly stsTimeoutMs?: number;
   /** How STS calls are retried (default: 3 attempts, 100 ms base backoff with jitter). */
   readonly retryPolicy?: RetryPolicy;
+  /** Where the Redis implementation comes from when REDIS_URL is set (default: `redis.js` beside the bundle). */
+  readonly loadRedis?: () => typeof RedisModule;
 }
 
 export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunctionOptions = {}): HttpHandler {
@@ -54,8 +58,15 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
     const grant = read(() => loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds }));
     const cors = read(() => loadCorsConfig(env));
     const rateLimit = read(() => loadRateLimit(env));
+    const startSharedState = read(() =>
+      loadSharedState(env, { logger, namespace: cloud.id, ...(options.loadRedis ? { load: options.loadRedis } : {}) }),
+    );
     const cloudConfig = grant && read(() => cloud.loadConfig(env, grant));
     if (problems.length > 0 || !jwt || !grant || cloudConfig === undefined) throw new ConfigError(problems);
+
+    // Connects at cold start when REDIS_URL is set; loads nothing otherwise. The token service starts
+    // consulting it in the next step of issue 17 (memory → Redis → STS).
+    startSharedState?.();
 
     const issueToken = createTokenService({
       cloud,
