@@ -12,11 +12,14 @@ export interface TcpProxy {
   readonly port: number;
   mode: ProxyMode;
   delayMs: number;
+  /** Silently drops everything on the connections open now, while new ones pass: a NAT that forgot them. */
+  forgetOpenConnections(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const forgotten = new WeakSet<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -24,6 +27,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   };
   const forward = (from: Socket, to: Socket) =>
     from.on('data', (chunk) => {
+      if (forgotten.has(from)) return;
       if (proxy.mode === 'pass') to.write(chunk);
       else if (proxy.mode === 'delay') setTimeout(() => to.writable && to.write(chunk), proxy.delayMs);
       else if (proxy.mode === 'reset') {
@@ -53,6 +57,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       if (next === 'reset') for (const socket of sockets) socket.destroy();
     },
     delayMs: 0,
+    forgetOpenConnections: () => {
+      for (const socket of sockets) forgotten.add(socket);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
