@@ -8,14 +8,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { functionBundleOptions, redisBundleOptions } from './build/function-bundle.js';
-
-/** One entry per platform: where its adapter lives and the Node version its runtime runs. */
-export const FUNCTIONS = [
-  { name: 'aliyun', entry: 'functions/aliyun/index.ts', target: 'node20' },
-  { name: 'tencent', entry: 'functions/tencent/index.ts', target: 'node18' },
-  { name: 'huawei', entry: 'functions/huawei/index.ts', target: 'node20' },
-] as const;
+import { FUNCTIONS, functionBundleOptions, redisBundleOptions } from './build/function-bundle.js';
 
 async function main(): Promise<void> {
   const rows: string[] = [];

@@ -57,6 +57,13 @@ const COMMON: BuildOptions = {
   logLevel: 'warning',
 };
 
+/** One entry per platform: where its adapter lives and the Node version its runtime runs. */
+export const FUNCTIONS = [
+  { name: 'aliyun', entry: 'functions/aliyun/index.ts', target: 'node20' },
+  { name: 'tencent', entry: 'functions/tencent/index.ts', target: 'node18' },
+  { name: 'huawei', entry: 'functions/huawei/index.ts', target: 'node20' },
+] as const;
+
 export function functionBundleOptions(entry: string, outfile: string, target: string): BuildOptions {
   return { ...COMMON, entryPoints: [entry], outfile, target, plugins: [lazyMiddyStreams, redisAsSiblingFile] };
 }

@@ -12,9 +12,9 @@ import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 
-/** `REDIS_SERVER`, else `redis-server` on the PATH, else Debian's path. */
+/** `REDIS_SERVER` (a path; set to a missing one, it disables the suites), else `redis-server` on the PATH, else Debian's path. */
 export const redisServerBinary: string | undefined = (() => {
-  if (process.env.REDIS_SERVER) return process.env.REDIS_SERVER;
+  if (process.env.REDIS_SERVER) return existsSync(process.env.REDIS_SERVER) ? process.env.REDIS_SERVER : undefined;
   try {
     return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || undefined;
   } catch {
@@ -28,10 +28,11 @@ export const redisServerBinary: string | undefined = (() => {
  */
 export function redisAvailable(suite: string): boolean {
   if (redisServerBinary) return true;
-  const message =
-    `${suite}: SKIPPED, no redis-server binary found. Install it (Debian: apt-get install -y redis-server) ` +
-    'or point REDIS_SERVER at one; STSGATE_REQUIRE_REDIS=1 turns this skip into a failure.';
-  if (process.env.STSGATE_REQUIRE_REDIS === '1') throw new Error(message);
+  const howTo = 'Install it (Debian: apt-get install -y redis-server) or point REDIS_SERVER at one';
+  if (process.env.STSGATE_REQUIRE_REDIS === '1') {
+    throw new Error(`${suite}: no redis-server binary found, and STSGATE_REQUIRE_REDIS=1 requires one. ${howTo}.`);
+  }
+  const message = `${suite}: SKIPPED, no redis-server binary found. ${howTo}; STSGATE_REQUIRE_REDIS=1 turns this skip into a failure.`;
   console.warn(`\n${'!'.repeat(100)}\n${message}\n${'!'.repeat(100)}\n`);
   return false;
 }

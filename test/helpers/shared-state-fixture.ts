@@ -18,6 +18,8 @@ export interface StateOptions {
   readonly timeoutMs?: number;
   readonly prefix?: string;
   readonly namespace?: string;
+  /** REDIS_CA_CERT */
+  readonly ca?: string;
   readonly connection?: RedisStateOptions['connection'];
 }
 
@@ -29,6 +31,7 @@ export function sharedStateFor(url: string, options: StateOptions = {}): { state
     CACHE_ENCRYPTION_KEY: encryptionKey,
     REDIS_TIMEOUT_MS: String(options.timeoutMs ?? 50),
     REDIS_KEY_PREFIX: options.prefix,
+    REDIS_CA_CERT: options.ca,
   })!;
   const logs = captureLogs();
   const state = createRedisState(config, {
