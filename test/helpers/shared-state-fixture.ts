@@ -3,11 +3,13 @@
  * captured, and sample credentials whose secrets the suite-wide guard forbids in any log line.
  */
 import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadSharedStateConfig } from '../../lib/state/config.js';
 import { createRedisState, type RedisStateOptions } from '../../lib/state/redis/index.js';
 import type { SharedState } from '../../lib/state/types.js';
 import type { IssuedCredentials } from '../../lib/sts/types.js';
 import { captureLogs } from './log-capture.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
 import { secretGuard } from './secret-guard.js';
 
 export const newEncryptionKey = (): string => randomBytes(32).toString('base64');
@@ -75,3 +77,38 @@ export async function connected(state: SharedState, withinMs = 5000): Promise<vo
 /** A cache key as the token service builds one. */
 export const cacheKeyFor = (subject: string, prefix = `users/${subject}/`): string =>
   JSON.stringify([subject, 'media', prefix, ['put'], 900]);
+
+/**
+ * Inside a `describe`: one redis-server for the suite, and `instances(n)`: n connected shared states, each
+ * with its own connection as separate function instances have, sharing one encryption key unless told
+ * otherwise. Closed, and Redis emptied, after each test.
+ */
+export function redisSuite() {
+  let server: RedisServer | undefined;
+  let encryptionKey = '';
+  const opened: SharedState[] = [];
+  beforeAll(async () => {
+    server = await startRedisServer();
+    encryptionKey = newEncryptionKey();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((state) => state.close()));
+    await server?.admin().flushall();
+  });
+  afterAll(async () => server?.stop());
+  return {
+    get redis(): RedisServer {
+      return server!;
+    },
+    get encryptionKey(): string {
+      return encryptionKey;
+    },
+    /** `count` connected states; with `logs`, each one's captured log too. */
+    async instances(count: number, options: StateOptions = {}): Promise<ReturnType<typeof sharedStateFor>[]> {
+      const made = Array.from({ length: count }, () => sharedStateFor(server!.url, { encryptionKey, timeoutMs: 200, ...options }));
+      opened.push(...made.map((m) => m.state));
+      await Promise.all(made.map((m) => connected(m.state)));
+      return made;
+    },
+  };
+}

@@ -2,25 +2,17 @@
  * One STS call per scope across instances: each "instance" here is its own shared state with its own
  * Redis connection, as separate function instances have.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SharedState } from '../../lib/state/types.js';
 import type { IssuedCredentials } from '../../lib/sts/types.js';
-import { redisAvailable, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
-import { cacheKeyFor, connected, newEncryptionKey, sampleCredentials, sharedStateFor } from '../helpers/shared-state-fixture.js';
+import { redisAvailable } from '../helpers/redis-server.js';
+import { cacheKeyFor, redisSuite, sampleCredentials } from '../helpers/shared-state-fixture.js';
 
 const run = redisAvailable('shared state on Redis: one STS call per scope');
 
 describe.runIf(run)('shared state on Redis: one STS call per scope', () => {
-  let redis: RedisServer;
-  let encryptionKey: string;
-  const opened: SharedState[] = [];
-
-  const instances = async (count: number): Promise<SharedState[]> => {
-    const states = Array.from({ length: count }, () => sharedStateFor(redis.url, { encryptionKey, timeoutMs: 200 }).state);
-    opened.push(...states);
-    await Promise.all(states.map((state) => connected(state)));
-    return states;
-  };
+  const suite = redisSuite();
+  const instances = async (count: number): Promise<SharedState[]> => (await suite.instances(count)).map((m) => m.state);
 
   /** A stand-in STS: counts its calls, takes `ms`, and fails the calls listed in `failing`. */
   const sts = (ms: number, failing: readonly number[] = []) => {
@@ -35,16 +27,6 @@ describe.runIf(run)('shared state on Redis: one STS call per scope', () => {
     };
     return { calls, issue };
   };
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    encryptionKey = newEncryptionKey();
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((state) => state.close()));
-    await redis.admin().flushall();
-  });
-  afterAll(async () => redis.stop());
 
   it('N instances asking for one scope at once: one STS call, and every instance gets its result within the deadline', async () => {
     const states = await instances(8);
@@ -121,7 +103,7 @@ describe.runIf(run)('shared state on Redis: one STS call per scope', () => {
     expect(result).toEqual({ credentials: calls[0], outcome: 'issued' });
     expect((await state!.lookup(cacheKeyFor('erin')))?.credentials).toEqual(calls[0]);
     // Stored for as long as they are worth handing out: until half their lifetime, about 450 s.
-    const ttl = await redis.admin().pttl((await redis.admin().keys('*c'))[0]!);
+    const ttl = await suite.redis.admin().pttl((await suite.redis.admin().keys('*c'))[0]!);
     expect(ttl).toBeGreaterThan(440_000);
     expect(ttl).toBeLessThanOrEqual(450_000);
   });

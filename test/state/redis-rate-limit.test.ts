@@ -4,36 +4,19 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SubjectRateLimit } from '../../lib/limits/subject-rate-limit.js';
 import type { SharedState } from '../../lib/state/types.js';
-import { redisAvailable, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
-import { connected, newEncryptionKey, sharedStateFor } from '../helpers/shared-state-fixture.js';
+import { redisAvailable } from '../helpers/redis-server.js';
+import { redisSuite } from '../helpers/shared-state-fixture.js';
 
 const run = redisAvailable('shared state on Redis: rate limits');
 const REDIS_FILE = new URL('../../dist/aliyun/redis.js', import.meta.url).pathname;
 const CHILD = new URL('./take-in-child.cjs', import.meta.url).pathname;
 
 describe.runIf(run)('shared state on Redis: rate limits', () => {
-  let redis: RedisServer;
-  let encryptionKey: string;
-  const opened: SharedState[] = [];
-  const instances = async (count: number): Promise<SharedState[]> => {
-    const states = Array.from({ length: count }, () => sharedStateFor(redis.url, { encryptionKey, timeoutMs: 200 }).state);
-    opened.push(...states);
-    await Promise.all(states.map((state) => connected(state)));
-    return states;
-  };
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    encryptionKey = newEncryptionKey();
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((state) => state.close()));
-    await redis.admin().flushall();
-  });
-  afterAll(async () => redis.stop());
+  const suite = redisSuite();
+  const instances = async (count: number): Promise<SharedState[]> => (await suite.instances(count)).map((m) => m.state);
 
   it('answers as the in-memory token bucket: a full bucket, the same Retry-After, one more request per interval', async () => {
     const [state] = await instances(1);
@@ -65,13 +48,13 @@ describe.runIf(run)('shared state on Redis: rate limits', () => {
     expect(answers.slice(10).every((a) => a > 0)).toBe(true);
     for (const state of states) expect(await state.take('requests', 'dave', 10)).toBeGreaterThan(0);
     // The bucket expires by itself once it would be full again (10 a minute: at most 60 s from now).
-    const ttl = await redis.admin().pttl((await redis.admin().keys('*r:requests'))[0]!);
+    const ttl = await suite.redis.admin().pttl((await suite.redis.admin().keys('*r:requests'))[0]!);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
   it('holds the limit across separate processes loading the built redis.js', async () => {
-    const env = { PATH: process.env.PATH ?? '', REDIS_URL: redis.url, CACHE_ENCRYPTION_KEY: encryptionKey, REDIS_TIMEOUT_MS: '500' };
+    const env = { PATH: process.env.PATH ?? '', REDIS_URL: suite.redis.url, CACHE_ENCRYPTION_KEY: suite.encryptionKey, REDIS_TIMEOUT_MS: '500' };
     const children = await Promise.all(
       [0, 1, 2].map(() => promisify(execFile)(process.execPath, [CHILD, REDIS_FILE, 'erin', '8', '12'], { env })),
     );

@@ -3,33 +3,18 @@
  * that fails to open under this deployment's keys for exactly this cache key is ever used.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SharedState } from '../../lib/state/types.js';
-import { redisAvailable, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
-import { cacheKeyFor, connected, newEncryptionKey, sampleCredentials, sharedStateFor } from '../helpers/shared-state-fixture.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { redisAvailable } from '../helpers/redis-server.js';
+import { cacheKeyFor, newEncryptionKey, redisSuite, sampleCredentials, type StateOptions } from '../helpers/shared-state-fixture.js';
 
 const run = redisAvailable('shared state on Redis: storage and encryption');
 
 describe.runIf(run)('shared state on Redis: storage and encryption', () => {
-  let redis: RedisServer;
+  const suite = redisSuite();
   let admin: Redis;
-  const opened: SharedState[] = [];
-  const open = async (options: Parameters<typeof sharedStateFor>[1] = {}) => {
-    const made = sharedStateFor(redis.url, options);
-    opened.push(made.state);
-    await connected(made.state);
-    return made;
-  };
+  const open = async (options: StateOptions = {}) => (await suite.instances(1, { timeoutMs: 50, ...options }))[0]!;
 
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    admin = redis.admin();
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((state) => state.close()));
-    await admin.flushall();
-  });
-  afterAll(async () => redis.stop());
+  beforeAll(() => void (admin = suite.redis.admin()));
 
   /** Every key and value in Redis, as raw bytes. */
   async function everything(): Promise<Buffer[]> {
