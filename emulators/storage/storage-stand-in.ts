@@ -35,7 +35,7 @@ export interface TemporaryKey {
   readonly expiresAt: number;
 }
 
-/** A request that passed every check and was answered. */
+/** A request whose signature, security token and key passed the checks (what the service then did with it aside). */
 export interface StorageRequest {
   readonly method: string;
   /** The path as received, without the query. */
