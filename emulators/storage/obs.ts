@@ -32,7 +32,7 @@ import { checkHmacSha1HeaderSignature, checkHmacSha1QuerySignature, signedSubRes
 import type { QuerySignatureRules } from './hmac-sha1-signature.js';
 import { OBS_POST_OBJECT_RULES } from './obs-post-object.js';
 import { decodedQuery, safeDecode } from './query-params.js';
-import { type SignatureCheck, type StorageStandIn, StorageRefusal, StorageStandInServer } from './storage-stand-in.js';
+import { RESPONSE_OVERRIDE_PARAMETERS, type SignatureCheck, type StorageStandIn, StorageRefusal, StorageStandInServer } from './storage-stand-in.js';
 
 export interface ObsStandInOptions {
   readonly bucket: string;
@@ -53,12 +53,7 @@ const SUB_RESOURCES = new Set([
   'position',
   'tagging',
   'restore',
-  'response-content-type',
-  'response-content-language',
-  'response-expires',
-  'response-cache-control',
-  'response-content-disposition',
-  'response-content-encoding',
+  ...RESPONSE_OVERRIDE_PARAMETERS,
 ]);
 
 export async function startObsStandIn(options: ObsStandInOptions): Promise<StorageStandIn> {

@@ -31,7 +31,7 @@ import { decodedQuery, safeDecode } from './query-params.js';
 import type { QuerySignatureRules } from './hmac-sha1-signature.js';
 import { ossPostObjectRules } from './oss-post-object.js';
 import { OSS_V4_ALGORITHM, checkOssV4QuerySignature } from './oss-v4-signature.js';
-import { type SignatureCheck, type StorageStandIn, StorageRefusal, StorageStandInServer } from './storage-stand-in.js';
+import { RESPONSE_OVERRIDE_PARAMETERS, type SignatureCheck, type StorageStandIn, StorageRefusal, StorageStandInServer } from './storage-stand-in.js';
 
 export interface OssStandInOptions {
   readonly bucket: string;
@@ -57,12 +57,7 @@ const SUB_RESOURCES = new Set([
   'restore',
   'x-oss-process',
   'security-token',
-  'response-content-type',
-  'response-content-language',
-  'response-expires',
-  'response-cache-control',
-  'response-content-disposition',
-  'response-content-encoding',
+  ...RESPONSE_OVERRIDE_PARAMETERS,
 ]);
 
 export async function startOssStandIn(options: OssStandInOptions): Promise<StorageStandIn> {

@@ -124,6 +124,9 @@ const RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
   'response-content-encoding': 'content-encoding',
 };
 
+/** The `response-*` query parameters, which each service's signature must cover (as sub-resources in V1 and OBS). */
+export const RESPONSE_OVERRIDE_PARAMETERS: readonly string[] = Object.keys(RESPONSE_OVERRIDES);
+
 export abstract class StorageStandInServer
   extends EmulatorServer<{ kind: 'error'; status: number; code: string }, StorageRequest, StorageRejection>
   implements StorageStandIn

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
+import { expect } from 'vitest';
 import type { StorageStandIn, TemporaryKey } from '../../emulators/storage/storage-stand-in.js';
 import { secretGuard } from '../helpers/secret-guard.js';
 
@@ -57,7 +58,10 @@ export async function formBody(fields: readonly (readonly [string, FormValue])[]
   const form = new FormData();
   for (const [name, value] of fields) {
     if (typeof value === 'string') form.append(name, value);
-    else form.append(name, new Blob([value.content], value.type !== undefined ? { type: value.type } : {}), value.filename);
+    else {
+      const content = typeof value.content === 'string' ? value.content : new Uint8Array(value.content);
+      form.append(name, new Blob([content], value.type !== undefined ? { type: value.type } : {}), value.filename);
+    }
   }
   const serialised = new Request('http://form.invalid/', { method: 'POST', body: form });
   return { body: Buffer.from(await serialised.arrayBuffer()), contentType: serialised.headers.get('content-type')! };
@@ -85,4 +89,27 @@ export function issueTestKey(standIn: StorageStandIn, name: string, lifetimeMs =
 /** A time as OSS V4 and the ISO-8601 basic format write it: `yyyymmddThhmmssZ`. */
 export function basicIsoTime(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** The status and code the service answers, and (where a code has several causes) the cause in its message. */
+export function expectRefused(reply: Reply, status: number, code: string, because?: RegExp): void {
+  expect({ status: reply.status, code: reply.code }).toEqual({ status, code });
+  if (because) expect(/<Message>([^<]*)<\/Message>/.exec(reply.text)?.[1]).toMatch(because);
+}
+
+/**
+ * A form's upload as a browser page on http://app.example sees it (204, its origin allowed, ETag readable)
+ * and as the bucket lists it afterwards.
+ */
+export function expectStoredByForm(reply: Reply, standIn: StorageStandIn, key: string, contentType: string): void {
+  expect(reply.status).toBe(204);
+  expect(reply.headers['access-control-allow-origin']).toBe('http://app.example');
+  expect(String(reply.headers['access-control-expose-headers'])).toContain('ETag');
+  expect(reply.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
+  expect(standIn.storedObjects()).toEqual([expect.objectContaining({ key, contentType, etag: reply.headers.etag })]);
+}
+
+/** A download as the app receives it: the bytes, the type they were uploaded with, and the signed filename. */
+export function expectDownload(reply: Reply, expected: { body: string; contentType: string; disposition: string }): void {
+  expect({ status: reply.status, body: reply.text, contentType: reply.headers['content-type'], disposition: reply.headers['content-disposition'] }).toEqual({ status: 200, ...expected });
 }

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startOssStandIn } from '../../emulators/storage/oss.js';
 import type { StorageStandIn, TemporaryKey } from '../../emulators/storage/storage-stand-in.js';
-import { type FormValue, type Reply, basicIsoTime, issueTestKey, postForm, sendTo } from './storage-client.js';
+import { type FormValue, basicIsoTime, expectDownload, expectRefused, expectStoredByForm, issueTestKey, postForm, sendTo } from './storage-client.js';
 import { emulatorPerTest } from './emulator-per-test.js';
 
 interface AliOssClient {
@@ -98,21 +98,12 @@ function v4Form(options: V4FormOptions = {}): [string, FormValue][] {
   return options.fileFirst ? [file, ...entries] : [...entries, file];
 }
 
-/** The status and code the service answers, and (where a code has several causes) the cause in its message. */
-const expectRefused = (reply: Reply, status: number, code: string, because?: RegExp) => {
-  expect({ status: reply.status, code: reply.code }).toEqual({ status, code });
-  if (because) expect(/<Message>([^<]*)<\/Message>/.exec(reply.text)?.[1]).toMatch(because);
-};
 
 describe('POST Object, V4 forms signed with ali-oss', () => {
   it('stores the file under the pinned key with the form type, answers 204 with ETag to the page origin, and lists it', async () => {
     const reply = await postForm(oss, `${oss.url}/`, v4Form());
 
-    expect(reply.status).toBe(204);
-    expect(reply.headers['access-control-allow-origin']).toBe('http://app.example');
-    expect(String(reply.headers['access-control-expose-headers'])).toContain('ETag');
-    expect(reply.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
-    expect(oss.storedObjects()).toEqual([expect.objectContaining({ key: 'users/alice/photo.png', contentType: 'image/png', etag: reply.headers.etag })]);
+    expectStoredByForm(reply, oss, 'users/alice/photo.png', 'image/png');
     expect(oss.object('users/alice/photo.png')).toEqual(Buffer.alloc(100, 7));
     expect(oss.calls).toEqual([expect.objectContaining({ method: 'POST', by: 'form', objectKey: 'users/alice/photo.png', accessKeyId: alice.accessKeyId, securityToken: alice.securityToken })]);
   });
@@ -209,12 +200,7 @@ describe('presigned URLs, V4 from ali-oss signatureUrlV4', () => {
 
     const getUrl = await clientFor(alice).signatureUrlV4('GET', 300, { queries: { 'response-content-disposition': 'attachment; filename="notes.txt"' } }, 'users/alice/notes.txt');
     const got = await sendTo(oss, getUrl, { method: 'GET' });
-    expect({ status: got.status, body: got.text, type: got.headers['content-type'], disposition: got.headers['content-disposition'] }).toEqual({
-      status: 200,
-      body: 'hello',
-      type: 'text/plain',
-      disposition: 'attachment; filename="notes.txt"',
-    });
+    expectDownload(got, { body: 'hello', contentType: 'text/plain', disposition: 'attachment; filename="notes.txt"' });
     expect(oss.calls.map((call) => call.by)).toEqual(['query', 'query']);
   });
 
