@@ -53,7 +53,7 @@ export function parseOssV4Date(text: string): number {
 }
 
 /** The lowercase hex signature of `stringToSign` with the key derived for `credential`. */
-export function ossV4Signature(secret: string, credential: OssV4Credential, stringToSign: string): string {
+function ossV4Signature(secret: string, credential: OssV4Credential, stringToSign: string): string {
   let key: Buffer = Buffer.from(`aliyun_v4${secret}`, 'utf8');
   for (const step of [credential.date, credential.region, 'oss', 'aliyun_v4_request']) key = createHmac('sha256', key).update(step, 'utf8').digest();
   return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');

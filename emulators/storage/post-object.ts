@@ -91,7 +91,7 @@ const MAX_FIELD_BYTES = 64 * 1024;
 /** Keys longer than this (in UTF-8) are refused by all three services. */
 const MAX_KEY_BYTES = 1023;
 
-export function malformedPost(reason: string): StorageRefusal {
+function malformedPost(reason: string): StorageRefusal {
   return new StorageRefusal(400, 'MalformedPOSTRequest', `The body of your POST request is not well-formed multipart/form-data: ${reason}.`);
 }
 
@@ -113,17 +113,7 @@ export function readPostObject(contentType: string | undefined, body: Buffer, ru
   checkPolicyCoversForm(policy, form, rules);
 
   const key = objectKeyOf(form);
-  const valueOf = (field: string) => (field === 'bucket' ? context.bucket : field === 'key' ? key : (rules.conditionValue?.(form, field) ?? form.fields.get(field)));
-  const unmet = firstUnmetCondition(policy, valueOf, form.file.value.length);
-  if (unmet) {
-    const isToken = (field: string) => field === rules.tokenField;
-    const described = describeCondition(unmet.condition, isToken);
-    const size = form.file.value.length;
-    if (unmet.reason !== 'mismatch') throw unmet.reason === 'too-large' ? rules.refusals.tooLarge(described, size) : rules.refusals.tooSmall(described, size);
-    const { field } = unmet.condition;
-    const actual = valueOf(field);
-    throw rules.refusals.conditionFailed(described, field, isToken(field) && actual !== undefined ? '[redacted]' : actual);
-  }
+  refuseUnmetCondition(policy, form, rules, (field) => (field === 'bucket' ? context.bucket : field === 'key' ? key : (rules.conditionValue?.(form, field) ?? form.fields.get(field))));
   return {
     accessKeyId: check.accessKeyId,
     securityToken,
@@ -134,6 +124,19 @@ export function readPostObject(contentType: string | undefined, body: Buffer, ru
     successStatus: successStatusOf(form.fields.get('success_action_status')),
     fields: form.fields,
   };
+}
+
+/** Refuses the form, in its service's words, at the first condition it does not meet; `valueOf` is what each condition is checked against. */
+function refuseUnmetCondition(policy: PostPolicy, form: PostForm, rules: PostObjectRules, valueOf: (field: string) => string | undefined): void {
+  const size = form.file.value.length;
+  const unmet = firstUnmetCondition(policy, valueOf, size);
+  if (!unmet) return;
+  const isToken = (field: string) => field === rules.tokenField;
+  const described = describeCondition(unmet.condition, isToken);
+  if (unmet.reason !== 'mismatch') throw unmet.reason === 'too-large' ? rules.refusals.tooLarge(described, size) : rules.refusals.tooSmall(described, size);
+  const { field } = unmet.condition;
+  const actual = valueOf(field);
+  throw rules.refusals.conditionFailed(described, field, isToken(field) && actual !== undefined ? '[redacted]' : actual);
 }
 
 function readForm(contentType: string | undefined, body: Buffer, rules: PostObjectRules, maxFileBytes: number): PostForm {

@@ -145,16 +145,6 @@ export function conditionedFields(policy: PostPolicy): Set<string> {
   return new Set(policy.conditions.flatMap((condition) => (condition.kind === 'field' ? [condition.field] : [])));
 }
 
-/** Whether the policy pins `field` to exactly `value` (an exact-match condition, or `in` with that value alone). */
-export function pinsField(policy: PostPolicy, field: string, value: string): boolean {
-  return policy.conditions.some(
-    (condition) =>
-      condition.kind === 'field' &&
-      condition.field === field &&
-      ((condition.operator === 'eq' && condition.expected === value) || (condition.operator === 'in' && condition.expected.length === 1 && condition.expected[0] === value)),
-  );
-}
-
 /** A condition as the policy wrote it, for messages; `redact(field)` hides values that must not be echoed. */
 export function describeCondition(condition: PolicyCondition, redact: (field: string) => boolean): string {
   if (condition.kind === 'content-length-range') return JSON.stringify(['content-length-range', condition.min, condition.max]);
