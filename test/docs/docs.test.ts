@@ -19,7 +19,7 @@ describe('links', () => {
   it('every relative link in README.md and docs/ reaches a file, and its #anchor a heading there', () => {
     const broken: string[] = [];
     for (const file of files) {
-      for (const { target, line } of links(file.text)) {
+      for (const { text: target, line } of links(file.text)) {
         if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:
         const [pathPart = '', anchor] = target.split('#');
         const resolved = pathPart === '' ? file.path : normalize(join(dirname(file.path), decodeURIComponent(pathPart)));
@@ -39,7 +39,7 @@ describe('links', () => {
   });
 
   it('every page under docs/ is linked from README.md', () => {
-    const linked = new Set(links(pages.get('README.md')?.text ?? '').map(({ target }) => normalize(target.split('#')[0] ?? '')));
+    const linked = new Set(links(pages.get('README.md')?.text ?? '').map(({ text: target }) => normalize(target.split('#')[0] ?? '')));
     const orphans = files.filter((file) => file.path.startsWith('docs/') && !linked.has(file.path)).map((file) => `${file.path}: add it to the documentation table of README.md`);
     expect(orphans).toEqual([]);
   });
@@ -89,7 +89,7 @@ describe('files named in the docs', () => {
         if (['json', 'xml'].includes(block.lang)) continue;
         for (const path of repositoryPaths(block.body)) if (!exists(path)) missing.push(`${file.path}:${block.line}: the code block names ${path}, which does not exist`);
       }
-      for (const { code, line } of inlineCode(file.text)) {
+      for (const { text: code, line } of inlineCode(file.text)) {
         for (const path of repositoryPaths(code)) if (!exists(path)) missing.push(`${file.path}:${line}: \`${code}\` names ${path}, which does not exist`);
       }
     }

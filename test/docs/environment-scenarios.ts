@@ -9,8 +9,7 @@
  */
 import { expect } from 'vitest';
 import { bearer, fc3Event, startAliyunFixture } from '../helpers/aliyun-fixture.js';
-import type { BundleHandler } from '../helpers/bundle-harness.js';
-import { withJson } from '../helpers/bundle-harness.js';
+import { type BundleHandler, withJson } from '../helpers/bundle-harness.js';
 import { apigEvent, startHuaweiFixture } from '../helpers/huawei-fixture.js';
 import { functionUrlEvent, startTencentFixture } from '../helpers/tencent-fixture.js';
 import { type RecordingEnv, withRecordedEnvironment } from './environment-reads.js';
@@ -33,88 +32,82 @@ async function expectKeys(response: Promise<{ statusCode: number; body: string }
   expect(answer.statusCode, `${what}: ${answer.body}`).toBe(200);
 }
 
+/**
+ * Starts a cloud's fixture (identity provider and emulators), loads a fresh bundle instance with `env`
+ * under a recording environment, runs the requests, and closes the fixture whatever happens.
+ */
+async function scenario<F extends { close(): Promise<void> }>(
+  cloud: Cloud,
+  start: () => Promise<F>,
+  env: (fx: F) => Record<string, string>,
+  requests: (fx: F, handler: BundleHandler, recording: RecordingEnv) => Promise<void>,
+): Promise<RecordingEnv> {
+  const fx = await start();
+  try {
+    return await withRecordedEnvironment(bundleOf(cloud), EXPORT[cloud], env(fx), (handler, recording) => requests(fx, handler, recording));
+  } finally {
+    await fx.close();
+  }
+}
+
 const aliyunScenarios: Scenario[] = [
   {
     name: 'aliyun: keys from context.credentials, then from the ALIBABA_CLOUD_* variables FC also sets',
-    async run() {
-      const fx = await startAliyunFixture();
-      try {
-        return await withRecordedEnvironment(bundleOf('aliyun'), EXPORT.aliyun, fx.env, async (handler, env) => {
-          const call = async (sub: string, context: unknown) => handler(fc3Event({ headers: bearer(await fx.idp.mint({ sub })) }), context);
-          await expectKeys(call('env-context', fx.context()), 'context.credentials');
-          env.set({
-            ALIBABA_CLOUD_ACCESS_KEY_ID: fx.role.accessKeyId,
-            ALIBABA_CLOUD_ACCESS_KEY_SECRET: fx.role.accessKeySecret,
-            ALIBABA_CLOUD_SECURITY_TOKEN: fx.role.securityToken,
-          });
-          await expectKeys(call('env-variables', fx.context({ credentials: undefined })), 'ALIBABA_CLOUD_* variables');
+    run: () =>
+      scenario('aliyun', startAliyunFixture, (fx) => fx.env, async (fx, handler, env) => {
+        const call = async (sub: string, context: unknown) => handler(fc3Event({ headers: bearer(await fx.idp.mint({ sub })) }), context);
+        await expectKeys(call('env-context', fx.context()), 'context.credentials');
+        env.set({
+          ALIBABA_CLOUD_ACCESS_KEY_ID: fx.role.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: fx.role.accessKeySecret,
+          ALIBABA_CLOUD_SECURITY_TOKEN: fx.role.securityToken,
         });
-      } finally {
-        await fx.close();
-      }
-    },
+        await expectKeys(call('env-variables', fx.context({ credentials: undefined })), 'ALIBABA_CLOUD_* variables');
+      }),
   },
 ];
-
-const TENCENT_SCF_KEYS = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN'] as const;
 
 const tencentScenarios: Scenario[] = [
   {
     name: "tencent: keys from SCF's TENCENTCLOUD_SECRETID variables, then from the SDK's TENCENTCLOUD_SECRET_ID ones",
-    async run() {
-      const fx = await startTencentFixture();
-      try {
-        return await withRecordedEnvironment(bundleOf('tencent'), EXPORT.tencent, fx.env, async (handler, env) => {
-          const call = async (sub: string) => handler(functionUrlEvent({ headers: bearer(await fx.idp.mint({ sub })) }), fx.context());
-          await expectKeys(call('env-scf'), 'SCF variables');
-          env.set(Object.fromEntries(TENCENT_SCF_KEYS.map((name) => [name, undefined])));
-          env.set({
-            TENCENTCLOUD_SECRET_ID: fx.role.secretId,
-            TENCENTCLOUD_SECRET_KEY: fx.role.secretKey,
-            TENCENTCLOUD_SESSION_TOKEN: fx.role.token,
-          });
-          await expectKeys(call('env-sdk'), 'SDK variables');
+    run: () =>
+      scenario('tencent', startTencentFixture, (fx) => fx.env, async (fx, handler, env) => {
+        const call = async (sub: string) => handler(functionUrlEvent({ headers: bearer(await fx.idp.mint({ sub })) }), fx.context());
+        await expectKeys(call('env-scf'), 'SCF variables');
+        env.set({
+          TENCENTCLOUD_SECRETID: undefined,
+          TENCENTCLOUD_SECRETKEY: undefined,
+          TENCENTCLOUD_SESSIONTOKEN: undefined,
+          TENCENTCLOUD_SECRET_ID: fx.role.secretId,
+          TENCENTCLOUD_SECRET_KEY: fx.role.secretKey,
+          TENCENTCLOUD_SESSION_TOKEN: fx.role.token,
         });
-      } finally {
-        await fx.close();
-      }
-    },
+        await expectKeys(call('env-sdk'), 'SDK variables');
+      }),
   },
 ];
 
 const huaweiScenarios: Scenario[] = [
   {
     name: "huawei: IAM securitytokens with the agency's token, then signed with the HUAWEICLOUD_SDK_* keys",
-    async run() {
-      const fx = await startHuaweiFixture();
-      try {
-        return await withRecordedEnvironment(bundleOf('huawei'), EXPORT.huawei, fx.env, async (handler, env) => {
-          const call = async (sub: string, context: unknown) => handler(apigEvent({ headers: bearer(await fx.idp.mint({ sub })) }), context);
-          await expectKeys(call('env-agency', fx.context()), 'agency token');
-          env.set({
-            HUAWEICLOUD_SDK_AK: fx.agency.accessKeyId,
-            HUAWEICLOUD_SDK_SK: fx.agency.secretKey,
-            HUAWEICLOUD_SDK_SECURITY_TOKEN: fx.agency.securityToken,
-          });
-          await expectKeys(call('env-sdk', fx.contextWithoutAgency()), 'HUAWEICLOUD_SDK_* variables');
+    run: () =>
+      scenario('huawei', startHuaweiFixture, (fx) => fx.env, async (fx, handler, env) => {
+        const call = async (sub: string, context: unknown) => handler(apigEvent({ headers: bearer(await fx.idp.mint({ sub })) }), context);
+        await expectKeys(call('env-agency', fx.context()), 'agency token');
+        env.set({
+          HUAWEICLOUD_SDK_AK: fx.agency.accessKeyId,
+          HUAWEICLOUD_SDK_SK: fx.agency.secretKey,
+          HUAWEICLOUD_SDK_SECURITY_TOKEN: fx.agency.securityToken,
         });
-      } finally {
-        await fx.close();
-      }
-    },
+        await expectKeys(call('env-sdk', fx.contextWithoutAgency()), 'HUAWEICLOUD_SDK_* variables');
+      }),
   },
   {
     name: 'huawei: STS AssumeAgency (HUAWEI_AGENCY_URN set)',
-    async run() {
-      const fx = await startHuaweiFixture();
-      try {
-        return await withRecordedEnvironment(bundleOf('huawei'), EXPORT.huawei, fx.agencyEnv, async (handler) => {
-          await expectKeys(handler(apigEvent({ headers: bearer(await fx.idp.mint({ sub: 'env-assume' })) }), fx.context()), 'AssumeAgency');
-        });
-      } finally {
-        await fx.close();
-      }
-    },
+    run: () =>
+      scenario('huawei', startHuaweiFixture, (fx) => fx.agencyEnv, async (fx, handler) => {
+        await expectKeys(handler(apigEvent({ headers: bearer(await fx.idp.mint({ sub: 'env-assume' })) }), fx.context()), 'AssumeAgency');
+      }),
   },
 ];
 
@@ -125,11 +118,15 @@ export async function observedReads(cloud: Cloud): Promise<{ reads: Set<string>;
   const reads = new Set<string>();
   let enumerated = false;
   for (const scenario of SCENARIOS[cloud]) {
-    const recording = await scenario.run();
+    let recording: RecordingEnv;
+    try {
+      recording = await scenario.run();
+    } catch (error) {
+      throw new Error(`scenario "${scenario.name}" failed, so its recording cannot be trusted`, { cause: error });
+    }
     for (const name of recording.reads) reads.add(name);
     enumerated ||= recording.enumerated;
   }
   return { reads, enumerated };
 }
 
-export type { BundleHandler };

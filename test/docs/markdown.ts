@@ -76,36 +76,22 @@ export function anchors(text: string): Set<string> {
   return result;
 }
 
-export interface Link {
-  readonly target: string;
+export interface Found {
+  readonly text: string;
   readonly line: number;
 }
 
-/** Inline links and images outside code (`[text](target)`), with their line. */
-export function links(text: string): Link[] {
-  const found: Link[] = [];
-  splitCode(text).prose.forEach((line, index) => {
-    const withoutCode = line.replace(/`[^`]*`/g, '');
-    for (const match of withoutCode.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
-      found.push({ target: match[1] ?? '', line: index + 1 });
-    }
-  });
-  return found;
+/** Every match of `pattern` (its group 1) in the lines outside fenced code, after `clean` ran on each line. */
+function inProse(text: string, pattern: RegExp, clean: (line: string) => string = (line) => line): Found[] {
+  return splitCode(text).prose.flatMap((line, index) => [...clean(line).matchAll(pattern)].map((match) => ({ text: match[1] ?? '', line: index + 1 })));
 }
 
-export interface InlineCode {
-  readonly code: string;
-  readonly line: number;
-}
+/** Inline links and images outside code (`[text](target)`): `text` is the target. */
+export const links = (text: string): Found[] =>
+  inProse(text, /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g, (line) => line.replace(/`[^`]*`/g, ''));
 
 /** `inline code` spans outside fenced blocks. */
-export function inlineCode(text: string): InlineCode[] {
-  const found: InlineCode[] = [];
-  splitCode(text).prose.forEach((line, index) => {
-    for (const match of line.matchAll(/`([^`]+)`/g)) found.push({ code: match[1] ?? '', line: index + 1 });
-  });
-  return found;
-}
+export const inlineCode = (text: string): Found[] => inProse(text, /`([^`]+)`/g);
 
 export interface Table {
   readonly header: readonly string[];
