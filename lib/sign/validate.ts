@@ -195,7 +195,7 @@ function signable(rules: CloudRules, input: CommonInput): Signable {
   const signedAt = Math.floor(input.now.getTime() / 1000);
   const expiresAt = signedAt + input.expiresIn;
   const expiration = input.credentials.expiration?.getTime();
-  if (expiration !== undefined && expiration <= signedAt * 1000) {
+  if (expiration !== undefined && expiration <= input.now.getTime()) {
     throw new SignInputError('credentials.expiration', 'expired', 'the signing credentials have expired');
   }
   if (expiration !== undefined && expiresAt * 1000 > expiration) {
