@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { signUpload } from '../../bench/sign/signed-upload.js';
 import { attachmentDisposition, isSignInputError, objectSigners, type ObjectSigner, type SignInputReason, type StorageProvider } from '../../lib/sign/index.js';
 import { contentType, credentials, filename, objectKey, policyOf, RUNS, SEED, signingTime } from './sign-fixtures.js';
 
@@ -260,5 +261,17 @@ describe('attachmentDisposition (RFC 6266, RFC 8187 filename*)', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+  });
+});
+
+describe('the bench hook (bench/sign/signed-upload.ts)', () => {
+  const publicHost = { aliyun: 'oss-cn-hangzhou.aliyuncs.com', tencent: 'cos.ap-guangzhou.myqcloud.com', huawei: 'obs.cn-north-4.myhuaweicloud.com' } as const;
+
+  it.each(providers)('%s: signs a fresh key each time, as a form or a URL binding what the cloud can bind', (provider) => {
+    const [first, second, put] = [signUpload(provider, 'post'), signUpload(provider, 'post'), signUpload(provider, 'put')];
+    if (first.method !== 'POST' || second.method !== 'POST' || put.method !== 'PUT') throw new Error('signed the wrong method');
+    expect(first.url).toBe(`https://${provider === 'tencent' ? 'bench-media-1250000000' : 'bench-media'}.${publicHost[provider]}/`);
+    expect(first.fields['key']).not.toBe(second.fields['key']);
+    expect(put).toMatchObject({ sizeBound: objectSigners[provider].capabilities.putBindsSize, overwriteForbidden: true });
   });
 });

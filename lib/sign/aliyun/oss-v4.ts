@@ -24,10 +24,28 @@ export const ossV4Credential = (accessKeyId: string, timestamp: string, region: 
 
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
 
+/**
+ * The derived key depends only on the secret, the day and the region, so it is kept: an upload signs a
+ * form and a URL with it, and every request of the day reuses it (four HMACs of the five saved). The
+ * signing role's keys rotate hourly, so a handful of entries covers every key still in use.
+ */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 8;
+
+function signingKey(accessKeySecret: string, day: string, region: string): Buffer {
+  const id = `${day}\n${region}\n${accessKeySecret}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    key = hmac(hmac(hmac(hmac(`aliyun_v4${accessKeySecret}`, day), region), 'oss'), 'aliyun_v4_request');
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 /** Hex HMAC-SHA256 of `stringToSign` under the key derived for the day of `timestamp` (`yyyymmddThhmmssZ`). */
 export function ossV4Signature(accessKeySecret: string, timestamp: string, region: string, stringToSign: string): string {
-  const signingKey = hmac(hmac(hmac(hmac(`aliyun_v4${accessKeySecret}`, timestamp.slice(0, 8)), region), 'oss'), 'aliyun_v4_request');
-  return createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
+  return createHmac('sha256', signingKey(accessKeySecret, timestamp.slice(0, 8), region)).update(stringToSign, 'utf8').digest('hex');
 }
 
 export interface OssV4Request {
