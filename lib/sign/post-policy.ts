@@ -25,6 +25,29 @@ export interface EncodedPolicy {
   readonly base64: string;
 }
 
+/**
+ * The policy of every form stsgate signs: the bucket, the exact key (`eq`, never `starts-with`), the size
+ * range, the exact content type (under the cloud's spelling of the field), then each of `bound` at its
+ * exact value (the cloud's own fields, such as its signature parameters and the security token).
+ */
+export function uploadPolicy(
+  upload: { readonly bucket: string; readonly key: string; readonly minSize: number; readonly maxSize: number; readonly contentType: string },
+  expiration: string,
+  contentTypeField: string,
+  bound: Readonly<Record<string, string>>,
+): EncodedPolicy {
+  return encodePolicy({
+    expiration,
+    conditions: [
+      { bucket: upload.bucket },
+      ['eq', '$key', upload.key],
+      ['content-length-range', upload.minSize, upload.maxSize],
+      ['eq', `$${contentTypeField}`, upload.contentType],
+      ...Object.entries(bound).map(([name, value]) => ({ [name]: value })),
+    ],
+  });
+}
+
 /** JSON.stringify escapes quotes, backslashes and control characters; other text stays UTF-8. */
 export function encodePolicy(policy: PostPolicy): EncodedPolicy {
   const json = JSON.stringify(policy);

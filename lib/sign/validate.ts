@@ -14,6 +14,7 @@
  */
 import * as z from 'zod/mini';
 import '../config/env.js'; // zod in jitless mode, before any schema here is parsed
+import { lazy } from '../lazy.js';
 import { SignInputError, type SignInputReason } from './errors.js';
 import { objectAddress, type ObjectAddress } from './object-url.js';
 import type { PostFormRequest, PresignGetRequest, PresignPutRequest, SignerCapabilities, SigningCredentials, StorageProvider } from './types.js';
@@ -123,8 +124,7 @@ function commonShape(rules: CloudRules) {
 
 const contentType = () => text(255).check(rule((v) => MEDIA_TYPE.test(v), 'must be a media type such as image/jpeg', 'invalid'));
 
-/** The three request schemas for one cloud, built on first use. */
-export function requestSchemas(rules: CloudRules) {
+function requestSchemas(rules: CloudRules) {
   const maxBytes = rules.capabilities.maxObjectBytes;
   const common = commonShape(rules);
   return {
@@ -144,30 +144,38 @@ export function requestSchemas(rules: CloudRules) {
   };
 }
 
-type Schemas = ReturnType<typeof requestSchemas>;
-
-export function checkPost(rules: CloudRules, schemas: Schemas, request: PostFormRequest): SignablePost {
-  const input = parse(schemas.post, request);
-  const minSize = input.minSize ?? 0;
-  if (minSize > input.maxSize) throw new SignInputError('minSize', 'size_range', 'must not be larger than maxSize');
-  return { ...signable(rules, input), contentType: input.contentType, minSize, maxSize: input.maxSize };
+export interface InputChecks {
+  post(request: PostFormRequest): SignablePost;
+  put(request: PresignPutRequest): SignablePut;
+  get(request: PresignGetRequest): SignableGet;
 }
 
-export function checkPut(rules: CloudRules, schemas: Schemas, request: PresignPutRequest): SignablePut {
-  const input = parse(schemas.put, request);
+/** The checks for one cloud; its schemas are built on first use. */
+export function inputChecks(rules: CloudRules): InputChecks {
+  const schemas = lazy(() => requestSchemas(rules));
   const { capabilities } = rules;
-  if (input.contentLength !== undefined && !capabilities.putBindsSize) {
-    throw new SignInputError('contentLength', 'unsupported', `a ${rules.provider} PUT signature cannot bind the size; use a POST form`);
-  }
-  if (input.forbidOverwrite && !capabilities.putForbidsOverwrite) {
-    throw new SignInputError('forbidOverwrite', 'unsupported', `${rules.provider} has no no-overwrite header to sign`);
-  }
-  return { ...signable(rules, input), contentType: input.contentType, contentLength: input.contentLength, forbidOverwrite: input.forbidOverwrite };
-}
-
-export function checkGet(rules: CloudRules, schemas: Schemas, request: PresignGetRequest): SignableGet {
-  const input = parse(schemas.get, request);
-  return { ...signable(rules, input), filename: input.filename };
+  return {
+    post(request) {
+      const input = parse(schemas().post, request);
+      const minSize = input.minSize ?? 0;
+      if (minSize > input.maxSize) throw new SignInputError('minSize', 'size_range', 'must not be larger than maxSize');
+      return { ...signable(rules, input), contentType: input.contentType, minSize, maxSize: input.maxSize };
+    },
+    put(request) {
+      const input = parse(schemas().put, request);
+      if (input.contentLength !== undefined && !capabilities.putBindsSize) {
+        throw new SignInputError('contentLength', 'unsupported', `a ${rules.provider} PUT signature cannot bind the size; use a POST form`);
+      }
+      if (input.forbidOverwrite && !capabilities.putForbidsOverwrite) {
+        throw new SignInputError('forbidOverwrite', 'unsupported', `${rules.provider} has no no-overwrite header to sign`);
+      }
+      return { ...signable(rules, input), contentType: input.contentType, contentLength: input.contentLength, forbidOverwrite: input.forbidOverwrite };
+    },
+    get(request) {
+      const input = parse(schemas().get, request);
+      return { ...signable(rules, input), filename: input.filename };
+    },
+  };
 }
 
 function parse<T>(schema: z.ZodMiniType<T>, request: unknown): T {

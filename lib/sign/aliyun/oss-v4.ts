@@ -71,13 +71,14 @@ export function ossV4CanonicalQuery(query: Readonly<Record<string, string>>): st
     .join('&');
 }
 
-const isDefaultSigned = (name: string): boolean => name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
+/** content-type, content-md5 and every x-oss-* header are always signed; others only as additional headers. */
+export const isOssV4DefaultSigned = (name: string): boolean => name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-');
 
 export function ossV4CanonicalRequest(request: OssV4Request): string {
   const headers = new Map<string, string>();
   for (const [name, value] of Object.entries(request.headers)) headers.set(name.toLowerCase(), value.trim());
-  const additional = [...new Set(request.additionalHeaders.map((name) => name.toLowerCase()))].filter((name) => !isDefaultSigned(name)).sort(byCodeUnit);
-  const signed = [...headers.keys()].filter((name) => isDefaultSigned(name) || additional.includes(name)).sort(byCodeUnit);
+  const additional = [...new Set(request.additionalHeaders.map((name) => name.toLowerCase()))].filter((name) => !isOssV4DefaultSigned(name)).sort(byCodeUnit);
+  const signed = [...headers.keys()].filter((name) => isOssV4DefaultSigned(name) || additional.includes(name)).sort(byCodeUnit);
   const missing = additional.find((name) => !headers.has(name));
   if (missing !== undefined) throw new Error(`additional header ${missing} is not among the request headers`);
   return [
