@@ -7,7 +7,7 @@
  *     is shown as a placeholder), and the POST pages ("POST上传", "基于浏览器上传的表单中携带签名") likewise show
  *     signatures without a secret, so no published signature value can be reproduced: the HMAC itself is pinned by
  *     the differential tests;
- *  2. differential tests against esdk-obs-browserjs 3.25.6 over generated inputs: `createSignedUrlSync` for presigned
+ *  2. differential tests against esdk-obs-browserjs 3.25.6 (its shipped browser bundle) over generated inputs: `createSignedUrlSync` for presigned
  *     PUT and GET (the exact Signature and URL), `createPostSignatureSync` for the form signature, with our policy
  *     required to bind everything the SDK's does;
  *  3. where the SDK departs from what OBS documents, pinned;
