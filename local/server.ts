@@ -4,7 +4,7 @@
  *
  * With no cloud keys in the environment it runs a complete, clearly labelled emulated setup: a
  * development identity provider (JWKS + `/dev/token?sub=…`) and STS emulators that check request
- * signatures independently of the signers under test. A cloud whose keys are set (see the README) is
+ * signatures independently of the signers under test. A cloud whose keys are set (see docs/local.md) is
  * called for real instead, and then a real login is required: the development login, which mints a
  * token for any subject, never runs beside a real cloud (see `local/real-mode.ts`).
  *
