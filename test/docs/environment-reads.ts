@@ -3,7 +3,8 @@
  * loaded with `process.env` replaced by a recording Proxy, its cold start runs, and requests go through
  * it against the local emulators along every path that reads the environment (see `scenarios.ts`).
  *
- * Only reads made by the bundle's own code are recorded (the calling frame is the bundle file); reads by
+ * Only reads made by the function's own code are recorded (the calling frame is the bundle file, or the
+ * `redis.js` it loads from beside itself when REDIS_URL is set); reads by
  * vitest, the fixtures or Node itself while a request is in flight go to the real environment untouched,
  * and the bundle never sees the real environment: a developer's shell cannot leak into the result.
  *
@@ -11,6 +12,7 @@
  * contains, so a variable read only on a path no scenario reaches still shows up as a difference.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { BundleHandler } from '../helpers/bundle-harness.js';
 
@@ -50,12 +52,14 @@ export async function withRecordedEnvironment(
   use: (handler: BundleHandler, recording: RecordingEnv) => Promise<void>,
 ): Promise<RecordingEnv> {
   const file = bundle.pathname;
+  // The function is its folder: the bundle, and the Redis code it requires from beside itself.
+  const files = [file, join(dirname(file), 'redis.js')];
   const real = process.env;
   const seen: Record<string, string | undefined> = { ...env };
   const reads = new Set<string>();
   let enumerated = false;
 
-  const fromBundle = (trap: (...args: never[]) => unknown) => callerFile(trap) === file;
+  const fromBundle = (trap: (...args: never[]) => unknown) => files.includes(callerFile(trap) ?? '');
   const traps: ProxyHandler<Record<string, string | undefined>> = {
     get: function get(_target, key) {
       if (typeof key !== 'string' || !fromBundle(get)) return Reflect.get(real, key);
@@ -95,13 +99,13 @@ export async function withRecordedEnvironment(
 
   process.env = new Proxy({}, traps) as NodeJS.ProcessEnv;
   try {
-    delete require.cache[file];
+    for (const loaded of files) delete require.cache[loaded];
     const handler = (require(file) as Record<string, BundleHandler>)[exportName];
     if (typeof handler !== 'function') throw new Error(`${file} exports no function named ${exportName}`);
     await use(handler, recording);
   } finally {
     process.env = real;
-    delete require.cache[file];
+    for (const loaded of files) delete require.cache[loaded];
   }
   return recording;
 }

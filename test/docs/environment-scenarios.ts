@@ -50,6 +50,12 @@ async function scenario<F extends { close(): Promise<void> }>(
   }
 }
 
+/**
+ * The cold start with REDIS_URL set, which loads `redis.js` and reads the other REDIS_* variables and
+ * CACHE_ENCRYPTION_KEY. Nothing listens on the port: the request is served without Redis, as it must be.
+ */
+const WITH_REDIS = { REDIS_URL: 'redis://:unused@127.0.0.1:1/0', CACHE_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
+
 const aliyunScenarios: Scenario[] = [
   {
     name: 'aliyun: keys from context.credentials, then from the ALIBABA_CLOUD_* variables FC also sets',
@@ -63,6 +69,13 @@ const aliyunScenarios: Scenario[] = [
           ALIBABA_CLOUD_SECURITY_TOKEN: fx.role.securityToken,
         });
         await expectKeys(call('env-variables', fx.context({ credentials: undefined })), 'ALIBABA_CLOUD_* variables');
+      }),
+  },
+  {
+    name: 'aliyun: shared state configured (REDIS_URL)',
+    run: () =>
+      scenario('aliyun', startAliyunFixture, (fx) => ({ ...fx.env, ...WITH_REDIS }), async (fx, handler) => {
+        await expectKeys(handler(fc3Event({ headers: bearer(await fx.idp.mint({ sub: 'env-redis' })) }), fx.context()), 'with REDIS_URL');
       }),
   },
 ];
@@ -83,6 +96,13 @@ const tencentScenarios: Scenario[] = [
           TENCENTCLOUD_SESSION_TOKEN: fx.role.token,
         });
         await expectKeys(call('env-sdk'), 'SDK variables');
+      }),
+  },
+  {
+    name: 'tencent: shared state configured (REDIS_URL)',
+    run: () =>
+      scenario('tencent', startTencentFixture, (fx) => ({ ...fx.env, ...WITH_REDIS }), async (fx, handler) => {
+        await expectKeys(handler(functionUrlEvent({ headers: bearer(await fx.idp.mint({ sub: 'env-redis' })) }), fx.context()), 'with REDIS_URL');
       }),
   },
 ];
@@ -107,6 +127,13 @@ const huaweiScenarios: Scenario[] = [
     run: () =>
       scenario('huawei', startHuaweiFixture, (fx) => fx.agencyEnv, async (fx, handler) => {
         await expectKeys(handler(apigEvent({ headers: bearer(await fx.idp.mint({ sub: 'env-assume' })) }), fx.context()), 'AssumeAgency');
+      }),
+  },
+  {
+    name: 'huawei: shared state configured (REDIS_URL)',
+    run: () =>
+      scenario('huawei', startHuaweiFixture, (fx) => ({ ...fx.env, ...WITH_REDIS }), async (fx, handler) => {
+        await expectKeys(handler(apigEvent({ headers: bearer(await fx.idp.mint({ sub: 'env-redis' })) }), fx.context()), 'with REDIS_URL');
       }),
   },
 ];
