@@ -3,9 +3,11 @@
  * deployment knows its fixture (identity provider, STS or IAM emulator), its platform's event and
  * context, the faults its emulator speaks, and how to cold-start a fresh instance of its bundle.
  */
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type AliyunFixture, fc3Event, startAliyunFixture } from './aliyun-fixture.js';
-import { type BundleHandler, coldStart } from './bundle-harness.js';
+import { type BundleHandler, captureConsole, coldStart } from './bundle-harness.js';
 import { apigEvent, type HuaweiFixture, startHuaweiFixture } from './huawei-fixture.js';
+import { expectNoSecrets } from './log-capture.js';
 import { functionUrlEvent, startTencentFixture, type TencentFixture } from './tencent-fixture.js';
 
 export const CLOUDS = ['aliyun', 'tencent', 'huawei'] as const;
@@ -132,3 +134,25 @@ export async function startDeployments() {
 }
 
 export type Deployments = Awaited<ReturnType<typeof startDeployments>>;
+
+/**
+ * The deployments for one test file: started before its tests, with the bundles' console captured; after each
+ * test the emulators are reset and every line logged so far is checked for secrets.
+ */
+export function deploymentsForSuite() {
+  let deployments: Deployments;
+  let consoleLines: ReturnType<typeof captureConsole>;
+  beforeAll(async () => {
+    deployments = await startDeployments();
+    consoleLines = captureConsole();
+  });
+  afterEach(() => {
+    for (const d of deployments.all) d.upstream.reset();
+    expectNoSecrets(consoleLines.lines, deployments.secrets());
+  });
+  afterAll(async () => {
+    consoleLines.restore();
+    await deployments.close();
+  });
+  return { deployments: () => deployments, lines: () => consoleLines.lines };
+}

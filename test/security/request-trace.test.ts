@@ -4,49 +4,32 @@
  * `X-Request-Id` equal to the `requestId` of that request's single log line (the platform's own id when it gave a
  * usable one), readable by browser code through CORS.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { attackCases, bearer } from '../helpers/attack-cases.js';
-import { captureConsole, logLineOf, requestLogLines, withJson } from '../helpers/bundle-harness.js';
-import { CLOUDS, type Deployments, startDeployments } from '../helpers/deployments.js';
-import { expectNoSecrets } from '../helpers/log-capture.js';
+import { type BundleHandler, late, logLineOf, requestLogLines, withJson } from '../helpers/bundle-harness.js';
+import { CLOUDS, deploymentsForSuite } from '../helpers/deployments.js';
 
-let deployments: Deployments;
-let consoleLines: ReturnType<typeof captureConsole>;
-
-beforeAll(async () => {
-  deployments = await startDeployments();
-  consoleLines = captureConsole();
-});
-
-afterEach(() => {
-  for (const d of deployments.all) d.upstream.reset();
-  expectNoSecrets(consoleLines.lines, deployments.secrets());
-});
-
-afterAll(async () => {
-  consoleLines.restore();
-  await deployments.close();
-});
+const suite = deploymentsForSuite();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Claim values the crafted tokens carry: none may reach a log line. */
 const CLAIM_VALUES = ['evil.example.com', 'other-app', 'tomorrow', 'not-a-known-kid', 'YWxpY2U6c2VjcmV0'];
 
 describe.each(CLOUDS)('%s: why a token was refused is in its log line', (name) => {
-  const d = () => deployments.byName(name);
-  let handler: ReturnType<Deployments['all'][number]['start']>;
+  const d = () => suite.deployments().byName(name);
+  let handler: BundleHandler;
   beforeAll(() => {
     handler = d().start();
   });
 
-  const cases = attackCases(new Proxy({} as never, { get: (_t, key) => Reflect.get(deployments.byName(name).idp, key) }));
+  const cases = attackCases(late(() => suite.deployments().byName(name).idp));
   it.each(cases.filter((c) => c.reason).map((c) => [c.name, c] as const))('%s', async (_name, attack) => {
     const request = await attack.build();
     d().beforeInvoke?.(false);
     const res = withJson(await handler(d().event(request.headers ?? {}, { body: request.body ?? '' }), d().context()));
     expect(res.statusCode).toBe(attack.status);
     expect(res.json?.error).toBe(attack.code);
-    const line = logLineOf(consoleLines.lines, res);
+    const line = logLineOf(suite.lines(), res);
     expect(line).toMatchObject({ status: 401, error: 'invalid_token', reason: attack.reason });
     expect(line?.subject).toBeUndefined();
     const text = JSON.stringify(line);
@@ -58,13 +41,13 @@ describe.each(CLOUDS)('%s: why a token was refused is in its log line', (name) =
   it('the issuer’s keys unreachable → 503 with reason jwks_unavailable', async () => {
     const res = withJson(await d().start({ ...d().env, JWT_JWKS_URL: 'http://127.0.0.1:1/jwks.json' })(d().event(bearer(await d().idp.mint({ sub: 'alice' }))), d().context()));
     expect(res.statusCode).toBe(503);
-    expect(logLineOf(consoleLines.lines, res)).toMatchObject({ error: 'temporarily_unavailable', reason: 'jwks_unavailable' });
+    expect(logLineOf(suite.lines(), res)).toMatchObject({ error: 'temporarily_unavailable', reason: 'jwks_unavailable' });
   });
 });
 
 describe.each(CLOUDS)('%s: X-Request-Id on every response, equal to its log line’s requestId', (name) => {
-  const d = () => deployments.byName(name);
-  let handler: ReturnType<Deployments['all'][number]['start']>;
+  const d = () => suite.deployments().byName(name);
+  let handler: BundleHandler;
   beforeAll(() => {
     handler = d().start();
   });
@@ -74,7 +57,7 @@ describe.each(CLOUDS)('%s: X-Request-Id on every response, equal to its log line
     d().beforeInvoke?.(false);
     const res = withJson(await instance(event, context));
     const id = res.headers['X-Request-Id'];
-    const lines = requestLogLines(consoleLines.lines).filter((line) => line.requestId === id);
+    const lines = requestLogLines(suite.lines()).filter((line) => line.requestId === id);
     expect(lines, `one log line for request id ${id}`).toHaveLength(1);
     return { res, id, line: lines[0]! };
   };
@@ -109,7 +92,7 @@ describe.each(CLOUDS)('%s: X-Request-Id on every response, equal to its log line
       expect(res.json?.error).toBe('invalid_request');
       expect(id).toBe(`plat-${name}-not-http`);
       expect(line).toMatchObject({ status: 400, error: 'invalid_request', outcome: 'refused' });
-      consoleLines.lines.length = 0; // the next event uses the same id
+      suite.lines().length = 0; // the next event uses the same id
     }
   });
 

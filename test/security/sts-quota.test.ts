@@ -9,34 +9,17 @@
  * - STS throttling: the instance stops calling for a moment (503 with Retry-After at once), still serves cached
  *   keys, and calls again once the pause is over.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/attack-cases.js';
-import { type BundleHandler, captureConsole, logLineOf, requestLogLines, withJson } from '../helpers/bundle-harness.js';
-import { CLOUDS, type Deployment, type Deployments, inject, startDeployments } from '../helpers/deployments.js';
-import { expectNoSecrets } from '../helpers/log-capture.js';
+import { type BundleHandler, logLineOf, requestLogLines, withJson } from '../helpers/bundle-harness.js';
+import { CLOUDS, type Deployment, deploymentsForSuite, inject } from '../helpers/deployments.js';
 
 /** The documented default of TOKEN_STS_RATE_LIMIT: new keys a minute per subject. */
 const STS_LIMIT = 10;
 const FLOOD = 300;
 const WAVE = 50;
 
-let deployments: Deployments;
-let consoleLines: ReturnType<typeof captureConsole>;
-
-beforeAll(async () => {
-  deployments = await startDeployments();
-  consoleLines = captureConsole();
-});
-
-afterEach(() => {
-  for (const d of deployments.all) d.upstream.reset();
-  expectNoSecrets(consoleLines.lines, deployments.secrets());
-});
-
-afterAll(async () => {
-  consoleLines.restore();
-  await deployments.close();
-});
+const suite = deploymentsForSuite();
 
 async function send(d: Deployment, handler: BundleHandler, token: string, body = '') {
   d.beforeInvoke?.(false);
@@ -57,7 +40,7 @@ const lifetime = (json: Record<string, unknown> | undefined) => Number(json?.exp
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(CLOUDS)('%s: one subject cannot spend the account’s STS quota', (name) => {
-  const d = () => deployments.byName(name);
+  const d = () => suite.deployments().byName(name);
 
   it(`${FLOOD} requests for distinct sub-prefixes make at most the per-subject limit of STS calls; the rest get 429`, async () => {
     const handler = d().start();
@@ -81,16 +64,16 @@ describe.each(CLOUDS)('%s: one subject cannot spend the account’s STS quota', 
     }
     // What counts is said plainly, so a developer narrowing per folder understands the refusal.
     expect(String(refused[0]?.json?.error_description)).toMatch(/too many new keys for this subject: each distinct prefix, actions and duration needs new keys, and at most 10 are issued a minute/);
-    expect(logLineOf(consoleLines.lines, refused[0]!)).toMatchObject({ status: 429, error: 'rate_limited', reason: 'new_key_limit', subject: 'mallory' });
+    expect(logLineOf(suite.lines(), refused[0]!)).toMatchObject({ status: 429, error: 'rate_limited', reason: 'new_key_limit', subject: 'mallory' });
 
     // A request already answered is served from cache and is not refused by that limit: the last one issued
     // (the subject's older entries made room for its newer ones, within its own share of the cache).
-    const lastIssued = requestLogLines(consoleLines.lines).filter((l) => l.provider === name && l.subject === 'mallory' && l.status === 200).at(-1);
+    const lastIssued = requestLogLines(suite.lines()).filter((l) => l.provider === name && l.subject === 'mallory' && l.status === 200).at(-1);
     const index = responses.findIndex((r) => r.headers['X-Request-Id'] === lastIssued?.requestId);
     const again = await send(d(), handler, token, JSON.stringify({ prefix: `users/mallory/b${index}/` }));
     expect(again.statusCode).toBe(200);
     expect(again.json?.accessKeyId).toBe(responses[index]?.json?.accessKeyId);
-    expect(logLineOf(consoleLines.lines, again)).toMatchObject({ cache: 'hit' });
+    expect(logLineOf(suite.lines(), again)).toMatchObject({ cache: 'hit' });
   });
 
   it(`${FLOOD} requests for durations 9 s apart make one STS call per duration step, and each gets at least what it asked`, async () => {
@@ -135,12 +118,12 @@ describe.each(CLOUDS)('%s: one subject cannot spend the account’s STS quota', 
     for (const r of aliceRepeats) {
       expect(r.statusCode).toBe(200);
       expect(r.json?.accessKeyId).toBe(first.json?.accessKeyId);
-      expect(logLineOf(consoleLines.lines, r)).toMatchObject({ subject: 'alice', cache: 'hit' });
+      expect(logLineOf(suite.lines(), r)).toMatchObject({ subject: 'alice', cache: 'hit' });
     }
     // The flood spent little of the quota, so alice can still get keys she has not asked for before.
     const fresh = await send(d(), handler, alice, JSON.stringify({ prefix: 'users/alice/photos/' }));
     expect(fresh.statusCode).toBe(200);
-    expect(logLineOf(consoleLines.lines, fresh)).toMatchObject({ subject: 'alice', cache: 'miss' });
+    expect(logLineOf(suite.lines(), fresh)).toMatchObject({ subject: 'alice', cache: 'miss' });
   });
 
   it('STS throttling: one call, then 503 with Retry-After at once and no call while the pause lasts; cached keys still served; calls again after', async () => {
@@ -157,7 +140,7 @@ describe.each(CLOUDS)('%s: one subject cannot spend the account’s STS quota', 
     expect(throttled.json?.error).toBe('temporarily_unavailable');
     expect(throttled.headers['Retry-After']).toBe('1');
     expect(d().upstream.requestCount() - before).toBe(1); // not retried
-    expect(logLineOf(consoleLines.lines, throttled)).toMatchObject({ reason: 'sts_throttled' });
+    expect(logLineOf(suite.lines(), throttled)).toMatchObject({ reason: 'sts_throttled' });
 
     // Everyone else who needs a call is answered at once, without one.
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => d().idp.mint({ sub: `user${i}` })));
@@ -171,7 +154,7 @@ describe.each(CLOUDS)('%s: one subject cannot spend the account’s STS quota', 
     // Within the 1 s pause no call at all; only a machine stalled past it may have let one probe through.
     if (Date.now() - throttledAt < 1000) expect(pausedCalls).toBe(0);
     else expect(pausedCalls).toBeLessThanOrEqual(1);
-    expect(paused.some((r) => logLineOf(consoleLines.lines, r)?.reason === 'sts_paused')).toBe(true);
+    expect(paused.some((r) => logLineOf(suite.lines(), r)?.reason === 'sts_paused')).toBe(true);
 
     // Cached keys need no call: still served.
     const hit = await send(d(), handler, alice);
