@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (after `npm run build`): one full run, the report on stdout, progress on stderr,
- * every number in bench/results.json (rewritten each run; the committed copy is the run the README
+ * every number in bench/results.json (rewritten each run; the committed copy is the run docs/performance.md
  * quotes). Goals that fail are reported, not turned into an exit code: the numbers are the output.
  *
  * @module

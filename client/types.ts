@@ -6,7 +6,7 @@
  * @module
  */
 
-/** What one token endpoint returns on 200: the stsgate response contract (README, "The endpoint"). */
+/** What one token endpoint returns on 200: the stsgate response contract (docs/endpoint.md). */
 export interface StsCredentials {
   readonly provider: 'aliyun' | 'tencent' | 'huawei';
   readonly accessKeyId: string;

@@ -6,7 +6,7 @@
  *
  * With no cloud keys in the environment it runs a complete, clearly labelled emulated setup: a
  * development identity provider (JWKS + `/dev/token?sub=…`) and STS emulators that check request
- * signatures independently of the signers under test. A cloud whose keys are set (see the README) is
+ * signatures independently of the signers under test. A cloud whose keys are set (see docs/local.md) is
  * called for real instead.
  *
  * Beside it, on a port of its own (another origin, so the browser runs real CORS preflights), the demo

@@ -13,7 +13,7 @@ import { launchChromium } from '../helpers/chromium.js';
 type Provider = 'aliyun' | 'tencent' | 'huawei';
 const PROVIDERS: readonly Provider[] = ['aliyun', 'tencent', 'huawei'];
 
-/** The emulated setup's defaults (README, "Run it locally"). */
+/** The emulated setup's defaults (docs/local.md, "Emulated mode"). */
 const EXPECTED: Record<Provider, { bucket: string; region: string }> = {
   aliyun: { bucket: 'stsgate-local', region: 'cn-hangzhou' },
   tencent: { bucket: 'stsgate-local-1250000000', region: 'ap-guangzhou' },

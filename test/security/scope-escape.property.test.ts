@@ -66,12 +66,12 @@ const TEMPLATES: readonly Template[] = [
   { source: 'tenants/{tenant}/users/{sub}/', claims: ['tenant', 'sub'], render: (c) => `tenants/${text(c.tenant)}/users/${text(c.sub)}/` },
 ];
 
-/** README, "Prefix templates": a claim value used in a path is `[A-Za-z0-9._@-]{1,128}` and not `.` or `..`. */
+/** docs/configuration.md, "Prefix templates": a claim value used in a path is `[A-Za-z0-9._@-]{1,128}` and not `.` or `..`. */
 const DOCUMENTED_CLAIM_VALUE = /^[A-Za-z0-9._@-]{1,128}$/;
 const WILDCARDS = /[*?]/;
 
 // ---------------------------------------------------------------------------------------------------------------------
-// The clouds, as documented (README's per-cloud TOKEN_ACTIONS tables; /work/shared/reference/*.md)
+// The clouds, as documented (the TOKEN_ACTIONS tables of docs/deploy-<cloud>.md; /work/shared/reference/*.md)
 // ---------------------------------------------------------------------------------------------------------------------
 
 type AbstractAction = 'get' | 'put' | 'delete' | 'list';
@@ -447,7 +447,7 @@ function probeProblems(model: CloudModel, policy: string, granted: string, e: st
 // Generators
 // ---------------------------------------------------------------------------------------------------------------------
 
-/** Every character the README allows in a claim value; `SAFE` leaves out those OBS resources cannot hold. */
+/** Every character docs/configuration.md allows in a claim value; `SAFE` leaves out those OBS resources cannot hold. */
 const PLAIN = fc.stringMatching(/^[A-Za-z0-9._@-]{1,16}$/);
 const SAFE = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
 const NASTY = ['*', '?', '/', '%2F', '%2f', '%', '..', '.', '', ' ', '\t', '\n', '\u0000', '\\', '$', '{sub}', '${sub}', '@', '=', '+', ':', '#', '~', 'é', 'e\u0301', '用户', '😀', '\u202e', '\ufeff', '\ud800', 'İ', 'ſ', '\u00a0'];
@@ -459,7 +459,7 @@ const claimValue: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 6 }) },
   { weight: 2, arbitrary: fc.constantFrom('', '*', '?', '/', '%2F', '../x', 'a/../../b', 'alice/', '/alice', 'alice*', 'al?ce', ' alice', 'alice ', 'users', 'tenants', 'someone-else') },
-  // The README's own examples of claims that would widen a grant, kept frequent so every run meets them.
+  // docs/configuration.md's own examples of claims that would widen a grant, kept frequent so every run meets them.
   { weight: 3, arbitrary: fc.constantFrom('*', '?', '/', '..', '.', 'a*', '*a', 'a?b', 'a/b', '../a', '%2F') },
   // One character the rule forbids, at the start, inside or at the end of an otherwise plain value.
   {
@@ -503,7 +503,7 @@ const looseSuffixArb = fc.array(
 /** Folder segments, each ending in `/`: clean ones, and hostile ones that only the character rules can refuse. */
 const cleanSegment = fc.oneof(
   { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{1,10}$/).map((s) => `${s}/`) },
-  // The README allows `.`, `@`, `=` and `+` too: `+` and `=` must survive Tencent's URL-encoded Policy parameter.
+  // docs/configuration.md allows `.`, `@`, `=` and `+` too: `+` and `=` must survive Tencent's URL-encoded Policy parameter.
   { weight: 1, arbitrary: fc.tuple(fc.stringMatching(/^[A-Za-z0-9_-]{0,4}$/), fc.constantFrom('.', '@', '=', '+', '.x', '+=', '@a.b'), fc.stringMatching(/^[A-Za-z0-9_-]{0,4}$/)).map((p) => `${p.join('')}/`) },
 );
 const HOSTILE_BITS = ['*', '?', '%2F', '%2f', '%', '..', '.', 'é', 'e\u0301', '用户', '😀', ' ', '\\', '$', '${sub}', '{sub}', ':', '~', '#', '\u0000', '\u202e', '\ufeff', '\n', '=', '+', '@'];
@@ -753,10 +753,10 @@ async function checkCase(target: Target, configured: readonly AbstractAction[], 
     expect([...actions].sort(), where).toEqual([...configured].sort());
   }
 
-  // README (Huawei, "Policy limits"): a prefix that cannot be written as an OBS resource (`@`, `=`, `+`) is refused,
+  // docs/deploy-huawei.md, "Policy limits": a prefix that cannot be written as an OBS resource (`@`, `=`, `+`) is refused,
   // whatever the actions (a list-only grant puts the prefix in its condition, and is refused too).
   if (target.model.name.startsWith('huawei')) {
-    expect(/[@=+]/.test(effective), `README: no @ = + in an OBS resource: ${where}`).toBe(false);
+    expect(/[@=+]/.test(effective), `docs/deploy-huawei.md: no @ = + in an OBS resource: ${where}`).toBe(false);
   }
 
   expect(typeof json.accessKeyId, where).toBe('string');
