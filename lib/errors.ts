@@ -53,8 +53,8 @@ export interface StsgateErrorOptions {
   headers?: Record<string, string>;
   /** The upstream service's own error code; filtered by {@link safeUpstreamCode} before it is kept. */
   upstreamCode?: string;
-  /** Which check refused the request, for the log line. */
-  reason?: Reason;
+  /** Which check refused the request, for the log line: a {@link Reason}, or a subclass's own code. */
+  reason?: Reason | (string & {});
   cause?: unknown;
 }
 
@@ -62,7 +62,11 @@ export class StsgateError extends Error {
   override readonly name = 'StsgateError';
   readonly headers: Readonly<Record<string, string>>;
   readonly upstreamCode: string | undefined;
-  readonly reason: Reason | undefined;
+  /**
+   * Which check refused the request, for the log line: one of {@link Reason} for the errors built here; a
+   * subclass may narrow it to codes of its own (a signer's `SignInputError`: which input rule was broken).
+   */
+  readonly reason: string | undefined;
 
   constructor(
     readonly status: number,

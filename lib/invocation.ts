@@ -27,5 +27,5 @@ export interface RequestTrace {
   upstreamCode?: string;
   errorCode?: string;
   /** Which check refused or failed the request (see {@link Reason}): never a token or claim value. */
-  reason?: Reason;
+  reason?: string;
 }
