@@ -12,20 +12,20 @@ import type { SharedState } from './types.js';
 
 export interface SharedStateDeps {
   readonly logger: Logger;
-  /** Who issues (cloud, role), so two deployments sharing one Redis never share credentials. */
-  readonly namespace: string;
   /** Where the Redis implementation comes from (default: `redis.js` next to the bundle). */
   readonly load?: () => typeof RedisModule;
 }
 
 /**
  * Validates the shared-state variables: `undefined` without REDIS_URL, a ConfigError naming each bad
- * variable, or a function that opens the connection (called once the rest of the configuration is good).
+ * variable, or a function that opens the connection (called once the rest of the configuration is good)
+ * given the deployment's namespace: who issues (cloud, role), so that two deployments sharing one Redis
+ * never share credentials.
  */
-export function loadSharedState(env: Env, deps: SharedStateDeps): (() => SharedState) | undefined {
+export function loadSharedState(env: Env, deps: SharedStateDeps): ((namespace: string) => SharedState) | undefined {
   if (present(env, 'REDIS_URL') === undefined) return undefined;
   const redis = (deps.load ?? loadRedisModule)();
   const read = redis.readConfig(env);
   if (!read.ok) throw new ConfigError(read.problems);
-  return () => redis.createRedisState(read.config, { logger: deps.logger, namespace: deps.namespace });
+  return (namespace) => redis.createRedisState(read.config, { logger: deps.logger, namespace });
 }
