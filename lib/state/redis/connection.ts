@@ -7,6 +7,9 @@
  * - A failed operation drops the connection. While Redis is away, operations answer `undefined` at once
  *   and the next one after a backoff (doubling, with jitter, capped) tries a new connection, which must
  *   answer PING before anything else is sent on it. No timers run between invocations.
+ * - A late answer alone is not a failure: a busy instance (its event loop held by other requests) sees
+ *   those too. Only when no operation has been answered in time for `silenceLimitMs` is Redis taken to
+ *   be hung or too slow, and the connection dropped.
  * - A connection that dies while the instance is frozen (the platform pauses instances between
  *   invocations; NATs and servers drop idle connections meanwhile) is replaced at once and without a
  *   warning; only if the new one fails too is it an outage.
@@ -41,6 +44,8 @@ export interface ConnectionOptions {
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   /** A connection unused this long may have died while frozen (default 30 s). */
   readonly staleAfterMs?: number;
+  /** How long operations may go unanswered in time before Redis counts as hung or too slow (default max(1 s, 4 × timeoutMs)). */
+  readonly silenceLimitMs?: number;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -55,6 +60,7 @@ export class RedisConnection {
   #failures = 0;
   /** Whether the current connection has answered an operation: only such a one can have gone stale. */
   #answered = false;
+  /** The last answer in time on the current connection, or when it came up. */
   #lastAnswerAt = 0;
   #closed = false;
   readonly #unreachable: OutageLog;
@@ -64,6 +70,7 @@ export class RedisConnection {
   readonly #connectTimeoutMs: number;
   readonly #backoff: { readonly baseMs: number; readonly maxMs: number };
   readonly #staleAfterMs: number;
+  readonly #silenceLimitMs: number;
 
   constructor(private readonly options: ConnectionOptions) {
     this.#now = options.now ?? Date.now;
@@ -71,6 +78,7 @@ export class RedisConnection {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? Math.max(1000, 4 * options.timeoutMs);
     this.#backoff = options.backoff ?? { baseMs: 100, maxMs: 5000 };
     this.#staleAfterMs = options.staleAfterMs ?? 30_000;
+    this.#silenceLimitMs = options.silenceLimitMs ?? Math.max(1000, 4 * options.timeoutMs);
     const fields = { redis: options.location };
     this.#unreachable = new OutageLog(
       options.logger,
@@ -135,6 +143,7 @@ export class RedisConnection {
       if (this.#client !== client) return; // closed meanwhile
       if (settled.kind === 'value' && settled.value === 'PONG') {
         this.#state = 'up';
+        this.#lastAnswerAt = this.#now();
         return;
       }
       const reason =
@@ -204,6 +213,7 @@ export class RedisConnection {
     const reason = error === 'timeout' ? 'timeout' : failureReason(error);
     const idleMs = this.#now() - this.#lastAnswerAt;
     const maybeStale = this.#answered && (reason === 'closed' || idleMs > this.#staleAfterMs);
+    if (reason === 'timeout' && !maybeStale && idleMs < this.#silenceLimitMs) return;
     this.#drop(client);
     if (maybeStale && !this.#unreachable.active) {
       this.#nextAttemptAt = this.#now();
