@@ -14,6 +14,8 @@ export interface BannerInput {
   readonly functions: readonly LocalFunction[];
   /** The development login's path on the token service; undefined when JWT_* come from the environment. */
   readonly devTokenPath: string | undefined;
+  /** Where the functions share state (REDIS_URL, without its password); undefined when they do not. */
+  readonly sharedState?: string | undefined;
 }
 
 const MISCONFIGURED = 'MISCONFIGURED: ';
@@ -22,7 +24,7 @@ const CONFIG_PREFIX = /^invalid configuration: /;
 
 const problemsOf = (fn: LocalFunction) => fn.coldStartErrors.map((message) => message.replace(CONFIG_PREFIX, ''));
 
-export function banner({ origin, demoUrl, functions, devTokenPath }: BannerInput): string {
+export function banner({ origin, demoUrl, functions, devTokenPath, sharedState }: BannerInput): string {
   const anyReal = functions.some((f) => f.real);
   const routeColumn = (fn: LocalFunction) => `  POST ${origin}${fn.route}`.padEnd(44);
   return [
@@ -30,6 +32,7 @@ export function banner({ origin, demoUrl, functions, devTokenPath }: BannerInput
       ? 'stsgate local token service: REAL cloud for some functions (keys issued there are real)'
       : 'stsgate local token service: EMULATED cloud (development only; no real keys are issued)',
     ...functions.map((fn) => routeColumn(fn) + (fn.coldStartErrors.length > 0 ? `${MISCONFIGURED}${problemsOf(fn).join('; ')}` : fn.banner)),
+    ...(sharedState ? [`  shared state: Redis at ${sharedState} (REDIS_URL): cached keys and rate limits shared by every instance using it`] : []),
     devTokenPath
       ? `  dev login: GET ${origin}${devTokenPath}?sub=alice   development JWTs from a local JWKS (this machine only: no CORS)`
       : '  login: JWT_* from the environment (no development login)',

@@ -22,6 +22,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createIdentityProvider, type IdentityProvider } from '../emulators/identity-provider.js';
 import { banner, problemSummary } from './banner.js';
+import { loadSharedStateConfig, redisLocation } from '../lib/state/config.js';
 import { type Env, type LocalFunction, startLocalFunction } from './cloud-functions.js';
 import { CORS_CHECK_PATH, type DemoSite, LOGIN_PATH, startDemoSite } from './demo-site.js';
 import { answerUnparseableRequest, listen, MAX_HEADER_BYTES, readBody } from './http-edges.js';
@@ -135,7 +136,7 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1', o
       sendJson(res, 404, { error: 'not_found', error_description: `try POST ${functions.map((f) => f.route).join(' or ')}` });
     };
 
-    const text = banner({ origin, demoUrl: demo.url, functions, devTokenPath: idp?.tokenPath });
+    const text = banner({ origin, demoUrl: demo.url, functions, devTokenPath: idp?.tokenPath, sharedState: sharedStateLocation(base) });
     const byCloud = (cloud: Cloud) => functions.find((f) => f.provider === cloud)?.emulatorRequests();
     return {
       url: origin,
@@ -149,6 +150,16 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1', o
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+/** REDIS_URL as the banner may show it (no user, no password); a bad value is reported by the functions themselves. */
+function sharedStateLocation(env: Env): string | undefined {
+  try {
+    const config = loadSharedStateConfig(env);
+    return config && redisLocation(config.redis);
+  } catch {
+    return 'REDIS_URL, which the functions refuse (see below)';
   }
 }
 

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 const REPO = new URL('../..', import.meta.url).pathname;
 
 /** Every variable that would switch the service away from its emulated defaults. */
-export const STSGATE_ENV = /^(JWT_|TOKEN_|CORS_|ALIYUN_|ALIBABA_CLOUD_|TENCENT|HUAWEI|STSGATE_|PORT$|DEMO_PORT$|HOST$)/;
+export const STSGATE_ENV = /^(JWT_|TOKEN_|CORS_|ALIYUN_|ALIBABA_CLOUD_|TENCENT|HUAWEI|STSGATE_|REDIS_|CACHE_ENCRYPTION_KEY$|PORT$|DEMO_PORT$|HOST$)/;
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
