@@ -67,9 +67,8 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
     const cloudConfig = grant && read(() => cloud.loadConfig(env, grant));
     if (problems.length > 0 || !jwt || !grant || !limits || cloudConfig === undefined) throw new ConfigError(problems);
 
-    // Connects at cold start when REDIS_URL is set; loads nothing otherwise. The deployment is its cloud
-    // and everything that says whom its keys are issued for (role, agency, endpoints).
-    const shared = startSharedState?.(JSON.stringify([cloud.id, cloudConfig]));
+    // Connects at cold start when REDIS_URL is set; loads nothing otherwise.
+    const shared = startSharedState?.(JSON.stringify([cloud.id, cloud.issuer(cloudConfig)]));
 
     const issueToken = createTokenService({
       cloud,
