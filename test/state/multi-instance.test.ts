@@ -83,6 +83,30 @@ describe.runIf(run)('several function instances sharing Redis', () => {
     // Per instance alone, each would have let 6 through: 24 in all.
   }, 60_000);
 
+  it('TOKEN_STS_RATE_LIMIT holds for the deployment: new keys for a subject are counted across instances', async () => {
+    const all = await deploy(4, { TOKEN_STS_RATE_LIMIT: '3', REDIS_TIMEOUT_MS: '1000' });
+    const token = await tokenFor('many-prefixes');
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const body = JSON.stringify({ prefix: `users/many-prefixes/folder-${i}/` });
+      statuses.push((await all[i % 4]!.invoke(fc3Event({ headers: bearer(token), body }), fx.context())).statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+    expect(stsSubjects()).toHaveLength(3);
+  }, 60_000);
+
+  it('with Redis down, each instance falls back to its own limit, as without Redis', async () => {
+    const all = await deploy(4, { TOKEN_RATE_LIMIT: '3' });
+    await suite.redis.kill();
+    const statuses = await Promise.all(all.map(async (instance) => {
+      const mine: number[] = [];
+      for (let i = 0; i < 4; i++) mine.push((await request(instance, 'limited-alone')).statusCode);
+      return mine;
+    }));
+    expect(statuses).toEqual(all.map(() => [200, 200, 200, 429]));
+    await suite.redis.restart();
+  }, 60_000);
+
   it('Redis killed mid-run, then back: every request served, no 5xx, one warning per outage, sharing resumes', async () => {
     const all = await deploy(4);
     const results: InstanceResult[] = [];
