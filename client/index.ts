@@ -11,3 +11,19 @@ export { createStsClient } from './credentials-client.js';
 export * from './adapters/ali-oss.js';
 export * from './adapters/cos.js';
 export * from './adapters/obs.js';
+export { UploadRefusedError } from './errors.js';
+export { downloadUrl, signUpload, upload } from './uploads.js';
+export type {
+  DownloadUrlOptions,
+  FileDescriptor,
+  SignedDownload,
+  SignedPostUpload,
+  SignedPutUpload,
+  SignedUpload,
+  SignUploadOptions,
+  StorageProvider,
+  UploadMethod,
+  UploadOptions,
+  UploadProgress,
+  UploadResult,
+} from './upload-types.js';
