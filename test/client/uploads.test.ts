@@ -14,6 +14,7 @@ import {
   upload,
   UploadRefusedError,
   type StsClient,
+  type SignUploadOptions,
   type StsClientOptions,
   type UploadProgress,
 } from '../../client/index.js';
@@ -145,7 +146,7 @@ describe('signUpload: the request', () => {
     ['options that are not an object', () => [photo(), 'put'], /options must be an object/],
   ])('refuses %s with a TypeError naming it, before any request', async (_, args, message) => {
     const endpoint = fakeEndpoint(signedUpload('POST'));
-    const [file, options] = args() as Parameters<typeof signUpload> extends [unknown, infer F, infer O] ? [F, O] : never;
+    const [file, options] = args() as [Blob, SignUploadOptions];
     const { error } = await outcome(signUpload(clientFor(endpoint), file, options));
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toMatch(message);
