@@ -10,35 +10,20 @@
  * signature and a second PUT to the same key are each refused by the stand-in, and reach the app as
  * UploadRefusedError with the service's status and code; an expired signature is replaced once.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { startCosStandIn } from '../../emulators/storage/cos.js';
 import { startObsStandIn } from '../../emulators/storage/obs.js';
 import { startOssStandIn } from '../../emulators/storage/oss.js';
 import type { StorageStandIn } from '../../emulators/storage/storage-stand-in.js';
 import type { StorageProvider } from '../../lib/sign/index.js';
-import { launchChromium } from '../helpers/chromium.js';
-import { startSdkTestPage, type SdkTestPage } from '../helpers/sdk-test-page.js';
+import { useSdkTestPage } from '../helpers/sdk-test-page.js';
 import { startTestSigningEndpoint, type TestSigningEndpoint, USER_PREFIX } from '../helpers/test-signing-endpoint.js';
 
 const LOGIN_TOKEN = 'login-session-of-alice';
 const FILE_SIZE = 300 * 1024;
 
-let browser: Browser;
-let site: SdkTestPage;
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  site = await startSdkTestPage();
-});
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const suite = useSdkTestPage();
 
 interface Attempt {
   readonly result?: { provider: string; method: string; key: string; etag?: string; size: number; contentType: string; attempts: number };
@@ -72,11 +57,7 @@ const CLOUDS: readonly { provider: StorageProvider; region: string; start: () =>
 
 /** A page with the client, and helpers that upload a generated file and download an object. */
 async function openPage(): Promise<Page> {
-  const page = await browser.newPage();
-  cleanups.push(() => page.close());
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  await page.goto(site.url);
-  await page.waitForFunction(() => 'stsgate' in window);
+  const page = await suite.openPage();
   await page.evaluate(() => {
     const w = window as unknown as PageWindow;
     w.tryUpload = async ({ endpoint, login, method, size = 300 * 1024, type = 'image/jpeg', key }) => {
@@ -126,9 +107,9 @@ describe.each(CLOUDS)('$provider', ({ provider, region, start, noOverwriteCode, 
 
   async function setUp(): Promise<void> {
     standIn = await start();
-    cleanups.push(() => standIn.close());
+    suite.defer(() => standIn.close());
     signing = await startTestSigningEndpoint({ provider, standIn, region, loginToken: LOGIN_TOKEN });
-    cleanups.push(() => signing.close());
+    suite.defer(() => signing.close());
     page = await openPage();
   }
 

@@ -11,11 +11,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StorageStandIn } from '../../emulators/storage/storage-stand-in.js';
 import { objectSigners, type Addressing, type StorageProvider } from '../../lib/sign/index.js';
 import { issueTestKey } from '../emulators/storage-client.js';
+import { corsHeaders, sendJson } from './test-token-endpoint.js';
 
 export const USER_PREFIX = 'users/alice/';
 
@@ -107,14 +108,15 @@ export async function startTestSigningEndpoint(options: TestSigningEndpointOptio
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const route = new URL(req.url ?? '/', 'http://endpoint').pathname.split('/').at(-1);
-      if (req.method !== 'POST' || (route !== 'uploads' && route !== 'downloads')) return sendJson(res, 404, { error: 'invalid_request', error_description: 'not a signing route' }, new Date());
-      if (req.headers.authorization !== `Bearer ${options.loginToken}`) return sendJson(res, 401, { error: 'invalid_token', error_description: 'the token is not valid' }, new Date());
+      if (req.method !== 'POST' || (route !== 'uploads' && route !== 'downloads')) return sendJson(res, 404, { error: 'invalid_request', error_description: 'not a signing route' });
+      if (req.headers.authorization !== `Bearer ${options.loginToken}`) return sendJson(res, 401, { error: 'invalid_token', error_description: 'the token is not valid' });
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>;
       requests.push({ route, body });
       const tweak = tweaks.shift() ?? {};
       const now = new Date(Date.now() + (tweak.clockOffsetMs ?? 0));
       const [status, answer] = route === 'uploads' ? answerUpload(body, tweak, now) : answerDownload(body, now);
       if (status === 200) tweak.tamper?.(answer);
+      // Date from the endpoint's own (possibly skewed) clock: the client places expirations with it.
       sendJson(res, status, answer, now);
     });
   });
@@ -133,17 +135,3 @@ export async function startTestSigningEndpoint(options: TestSigningEndpointOptio
   };
 }
 
-function corsHeaders(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
-  res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-  res.setHeader('Access-Control-Expose-Headers', 'Date, Retry-After');
-  res.setHeader('Vary', 'Origin');
-}
-
-/** `Date` from the endpoint's own (possibly skewed) clock: the client places expirations with it. */
-function sendJson(res: ServerResponse, status: number, body: object, now: Date): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Date: now.toUTCString(), 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
