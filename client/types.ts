@@ -79,8 +79,12 @@ export interface StsClientOptions {
   readonly downloadsEndpoint?: string;
   /** Injected for tests and non-browser runtimes. Default: the global `fetch`. */
   readonly fetch?: typeof fetch;
-  /** What `upload` sends with (for its upload progress), injected for tests. Default: the global `XMLHttpRequest`. */
-  readonly XMLHttpRequest?: typeof XMLHttpRequest;
+  /**
+   * What `upload` sends with (for its upload progress): a constructor compatible with the browser's, for
+   * tests and other runtimes. Default: the global `XMLHttpRequest`. (Typed loosely so these declarations
+   * need no DOM types.)
+   */
+  readonly XMLHttpRequest?: new () => unknown;
   /** Injected for tests. Default: `Date.now`. */
   readonly now?: () => number;
   /** Injected for tests. Default: `Math.random`. */

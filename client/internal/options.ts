@@ -65,7 +65,7 @@ export function resolveOptions(options: StsClientOptions): ResolvedOptions {
   const timeoutMs = numberOption(options, 'timeoutMs', (v) => v > 0 && v <= MAX_TIMER_MS, `a number of ms above 0 and at most ${MAX_TIMER_MS}`);
 
   const injectedFetch = options.fetch;
-  const injectedXhr = options.XMLHttpRequest;
+  const injectedXhr = options.XMLHttpRequest as typeof XMLHttpRequest | undefined;
   return {
     endpoint: options.endpoint,
     getToken: options.getToken,

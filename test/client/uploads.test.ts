@@ -28,7 +28,7 @@ function clientFor(endpoint: FakeEndpoint, options: Partial<StsClientOptions> = 
     endpoint: ENDPOINT,
     getToken: () => ALICE,
     fetch: endpoint.fetch,
-    XMLHttpRequest: FakeXhr as unknown as typeof XMLHttpRequest,
+    XMLHttpRequest: FakeXhr,
     random: () => 0.5,
     ...options,
   });
@@ -99,7 +99,7 @@ describe('where the signing routes are', () => {
     expect(endpoint.calls.map((call) => call.url)).toEqual(['https://up.example.com/sign', 'https://down.example.com/sign']);
     expect(() => clientFor(endpoint, { uploadsEndpoint: ' ' })).toThrow(/options\.uploadsEndpoint must be a non-empty URL string/);
     expect(() => clientFor(endpoint, { downloadsEndpoint: 42 as unknown as string })).toThrow(/options\.downloadsEndpoint/);
-    expect(() => clientFor(endpoint, { XMLHttpRequest: {} as typeof XMLHttpRequest })).toThrow(/options\.XMLHttpRequest must be a function/);
+    expect(() => clientFor(endpoint, { XMLHttpRequest: {} as new () => unknown })).toThrow(/options\.XMLHttpRequest must be a function/);
   });
 });
 
