@@ -26,7 +26,7 @@ export type SignInputReason =
 export class SignInputError extends StsgateError {
   constructor(
     readonly field: string,
-    readonly reason: SignInputReason,
+    override readonly reason: SignInputReason,
     message: string,
   ) {
     super(400, 'invalid_request', `${field}: ${message}`);

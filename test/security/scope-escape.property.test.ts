@@ -699,6 +699,9 @@ interface Stats {
   special: Record<string, number>;
 }
 
+/** README: a requested duration is rounded up to 900, 1800, 3600, 7200, 14400 or 43200 seconds, at most the grant's. */
+const documentedDuration = (asked: number, max: number) => Math.min([900, 1800, 3600, 7200, 14400, 43200].find((step) => step >= asked) ?? max, max);
+
 const newStats = (): Stats => ({ runs: 0, issued: 0, narrowed: 0, refused: {}, perTarget: {}, special: {} });
 const clip = (text: string, n = 300) => (text.length > n ? `${text.slice(0, n)}… (${text.length} chars)` : text);
 
@@ -762,7 +765,7 @@ async function checkCase(target: Target, configured: readonly AbstractAction[], 
   expect(call?.policy, `keys issued without a session policy carry the role's whole permissions: ${where}`).toBeDefined();
   expect(call!.durationSeconds, where).toBeLessThanOrEqual(maxDuration);
   expect(call!.durationSeconds, where).toBeGreaterThanOrEqual(900);
-  if (typeof asked.durationSeconds === 'number') expect(call!.durationSeconds, where).toBe(asked.durationSeconds);
+  if (typeof asked.durationSeconds === 'number') expect(call!.durationSeconds, where).toBe(documentedDuration(asked.durationSeconds, maxDuration));
   const policy = call!.policy as string;
 
   const structure = structuralProblems(target.model, policy, granted, effective, actions);
@@ -855,6 +858,8 @@ describe('the test evaluators read the documented examples as documented', () =>
   });
 });
 
+/** Generated subjects repeat (shrinking favours "a"): the per-subject limit on new keys would refuse the very cases under test. */
+const NO_STS_LIMIT = { TOKEN_STS_RATE_LIMIT: 'off' };
 const configuredActions = (env: Record<string, string>) => (env.TOKEN_ACTIONS ?? '').split(',') as AbstractAction[];
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -878,7 +883,7 @@ describe('Aliyun (dist/aliyun/index.js, FC3 events): no claim or body escapes th
     fx = await startAliyunFixture();
     const model = aliyunModel(fx.env.TOKEN_BUCKET as string);
     targets = TEMPLATES.map((template) => {
-      const handler: BundleHandler = coldStart(BUNDLES.aliyun, 'handler', { ...fx.env, TOKEN_PREFIX: template.source });
+      const handler: BundleHandler = coldStart(BUNDLES.aliyun, 'handler', { ...fx.env, ...NO_STS_LIMIT, TOKEN_PREFIX: template.source });
       return {
         label: `aliyun ${template.source}`,
         model,
@@ -913,7 +918,7 @@ describe('Tencent (dist/tencent/index.js, Function URL events): no claim or body
     fx = await startTencentFixture();
     const model = tencentModel(fx.env.TOKEN_BUCKET as string);
     targets = TEMPLATES.map((template) => {
-      const handler: BundleHandler = coldStart(BUNDLES.tencent, 'main_handler', { ...fx.env, TOKEN_PREFIX: template.source });
+      const handler: BundleHandler = coldStart(BUNDLES.tencent, 'main_handler', { ...fx.env, ...NO_STS_LIMIT, TOKEN_PREFIX: template.source });
       return {
         label: `tencent ${template.source}`,
         model,
@@ -965,7 +970,7 @@ describe('Huawei (dist/huawei/index.js, APIG events, IAM securitytokens and STS 
           ['AssumeAgency', fx.agencyEnv, huaweiModel(bucket, '5.0')],
         ] as const
       ).map(([path, env, model]) => {
-        const handler: BundleHandler = coldStart(BUNDLES.huawei, 'handler', { ...env, TOKEN_PREFIX: template.source });
+        const handler: BundleHandler = coldStart(BUNDLES.huawei, 'handler', { ...env, ...NO_STS_LIMIT, TOKEN_PREFIX: template.source });
         return {
           label: `huawei ${path} ${template.source}`,
           model,
