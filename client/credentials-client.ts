@@ -12,7 +12,8 @@
  * @module
  */
 import { identityChanged, UnauthorizedError } from './errors.js';
-import { fetchCredentials, isRetryable } from './internal/fetch-credentials.js';
+import { exposeInternals } from './internal/client-internals.js';
+import { fetchCredentials, isRetryable, type TokenForAttempt } from './internal/fetch-credentials.js';
 import { type CachedCredentials, planFreshness } from './internal/freshness.js';
 import { tokenIdentity, usableToken } from './internal/login-token.js';
 import { resolveOptions } from './internal/options.js';
@@ -87,17 +88,24 @@ export function createStsClient(options: StsClientOptions): StsClient {
     return lastToken;
   }
 
+  /**
+   * The first attempt uses `first`; a retry asks again (the app may have refreshed its token), and stops
+   * if the user changed `during` the exchange.
+   */
+  function tokensFrom(first: { token: string; identity: string }, during: string): TokenForAttempt {
+    return async (attempt) => {
+      if (attempt === 1) return first.token;
+      const now = await currentToken();
+      if (now.identity !== first.identity) throw identityChanged(during);
+      return now.token;
+    };
+  }
+
   function startFlight(key: string, body: string | undefined, first: { token: string; identity: string }): Flight {
     const flight: Flight = {
       state: 'live',
       // The handlers run asynchronously, after `flight` is assigned.
-      promise: fetchCredentials(config, body, async (attempt) => {
-        if (attempt === 1) return first.token;
-        // A retry asks again (the app may have refreshed its token), and stops if the user changed.
-        const now = await currentToken();
-        if (now.identity !== first.identity) throw identityChanged('while keys were being fetched');
-        return now.token;
-      })
+      promise: fetchCredentials(config, body, tokensFrom(first, 'while keys were being fetched'))
         .then((fetched) => {
           const entry = planFreshness(fetched, config.refreshWhenRemaining);
           if (flight.state === 'live') cache.set(key, entry);
@@ -170,7 +178,7 @@ export function createStsClient(options: StsClientOptions): StsClient {
     return () => void listeners.delete(listener);
   }
 
-  return {
+  const client: StsClient = {
     getCredentials,
     refreshAt,
     clear,
@@ -180,4 +188,7 @@ export function createStsClient(options: StsClientOptions): StsClient {
     },
     refreshWhenRemaining: config.refreshWhenRemaining,
   };
+  // For signUpload, upload and downloadUrl (client/uploads.ts): the same options and token handling.
+  exposeInternals(client, { options: config, tokensForExchange: async () => tokensFrom(await currentToken(), 'while a signature was being fetched') });
+  return client;
 }

@@ -69,8 +69,22 @@ export interface StsClientOptions {
   readonly maxBackoffMs?: number;
   /** Per-attempt timeout in ms, reading the body included. Default 10000. */
   readonly timeoutMs?: number;
+  /**
+   * Where `signUpload` and `upload` ask for a signature. Default: the endpoint with `/uploads` appended to
+   * its path (`https://fn.example.com/aliyun` → `https://fn.example.com/aliyun/uploads`): the token
+   * function selects its route by the last path segment. Set it when a gateway maps the routes elsewhere.
+   */
+  readonly uploadsEndpoint?: string;
+  /** Where `downloadUrl` asks for a signed URL. Default: the endpoint with `/downloads` appended to its path. */
+  readonly downloadsEndpoint?: string;
   /** Injected for tests and non-browser runtimes. Default: the global `fetch`. */
   readonly fetch?: typeof fetch;
+  /**
+   * What `upload` sends with (for its upload progress): a constructor compatible with the browser's, for
+   * tests and other runtimes. Default: the global `XMLHttpRequest`. (Typed loosely so these declarations
+   * need no DOM types.)
+   */
+  readonly XMLHttpRequest?: new () => unknown;
   /** Injected for tests. Default: `Date.now`. */
   readonly now?: () => number;
   /** Injected for tests. Default: `Math.random`. */

@@ -9,6 +9,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { launchChromium } from './chromium.js';
 
 const FILES: Record<string, { path: string; type: string }> = {
   '/sdk/ali-oss.js': { path: 'node_modules/ali-oss/dist/aliyun-oss-sdk.min.js', type: 'text/javascript' },
@@ -54,5 +57,46 @@ export async function startSdkTestPage(): Promise<SdkTestPage> {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+export interface SdkPageSuite {
+  /** A new tab on the test page, with the SDKs and the client loaded; closed after the test. */
+  openPage(): Promise<Page>;
+  /** Runs `cleanup` after the current test (the last registered first). */
+  defer(cleanup: () => Promise<unknown> | unknown): void;
+}
+
+/**
+ * Registers the hooks of a browser test file: one Chromium and one test page for the file, and the
+ * cleanups each test deferred, run after it.
+ */
+export function useSdkTestPage(): SdkPageSuite {
+  let browser: Browser;
+  let site: SdkTestPage;
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+    site = await startSdkTestPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const defer = (cleanup: () => Promise<unknown> | unknown) => void cleanups.push(cleanup);
+  return {
+    defer,
+    async openPage() {
+      const page = await browser.newPage();
+      defer(() => page.close());
+      // Page errors would otherwise vanish; the secret guard checks what reaches the console.
+      page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+      await page.goto(site.url);
+      await page.waitForFunction(() => 'stsgate' in window);
+      return page;
+    },
   };
 }
