@@ -110,8 +110,12 @@ describe.runIf(run)('several function instances sharing Redis', () => {
   it('Redis killed mid-run, then back: every request served, no 5xx, one warning per outage, sharing resumes', async () => {
     const all = await deploy(4);
     const results: InstanceResult[] = [];
-    const wave = async (tag: string) =>
-      results.push(...(await Promise.all(all.flatMap((instance, i) => Array.from({ length: 5 }, (_, k) => request(instance, `${tag}-${i}-${k}`))))));
+    // Fresh subjects every wave: a memory hit would never reach Redis.
+    let waves = 0;
+    const wave = async (tag: string) => {
+      waves += 1;
+      results.push(...(await Promise.all(all.flatMap((instance, i) => Array.from({ length: 5 }, (_, k) => request(instance, `${tag}-${waves}-${i}-${k}`))))));
+    };
     const count = (instance: BundleInstance, text: RegExp) => instance.log.filter((line) => text.test(line)).length;
     const warned = (instance: BundleInstance) => count(instance, /Redis unavailable/);
     const recovered = (instance: BundleInstance) => count(instance, /Redis available again/);
