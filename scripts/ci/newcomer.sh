@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `git clone … && npm install && npm test` as a newcomer runs it (issue 14): a clean clone of the commit
-# under test in a temporary folder, no CHROMIUM_PATH and no system browser (STSGATE_TEST_BROWSER=bundled,
+# under test in a temporary folder, no CHROMIUM_PATH and no system browser (CHROMIUM_SOURCE=bundled,
 # so the Chromium inside the @sparticuz/chromium devDependency is the one that runs), and afterwards a
 # working tree exactly as cloned: nothing the install or the tests did may show up in `git status`.
 #
@@ -24,7 +24,7 @@ git -C "$clone" -c advice.detachedHead=false checkout --quiet "$commit"
 cd "$clone"
 
 unset CHROMIUM_PATH
-export STSGATE_TEST_BROWSER=bundled
+export CHROMIUM_SOURCE=bundled
 npm install --no-audit --no-fund --prefer-offline
 
 runtimes="$repo/node_modules/.cache/stsgate-runtimes"

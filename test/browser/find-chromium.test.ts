@@ -63,27 +63,27 @@ describe('findChromium', () => {
     expect(existsSync(join(found.env.FONTCONFIG_PATH!, 'fonts.conf'))).toBe(true);
   });
 
-  it('STSGATE_TEST_BROWSER=bundled skips system browsers; =system never uses the bundled one', () => {
+  it('CHROMIUM_SOURCE=bundled skips system browsers; =system never uses the bundled one', () => {
     fakeBrowser('chromium');
-    expect(findChromium({ PATH: dir, STSGATE_TEST_BROWSER: 'bundled' }, NO_SYSTEM_PATHS).source).toContain(BUNDLED_PACKAGE);
-    expect(() => findChromium({ PATH: '/nonexistent', STSGATE_TEST_BROWSER: 'system' }, NO_SYSTEM_PATHS)).toThrow(/No Chromium for the browser tests/);
+    expect(findChromium({ PATH: dir, CHROMIUM_SOURCE: 'bundled' }, NO_SYSTEM_PATHS).source).toContain(BUNDLED_PACKAGE);
+    expect(() => findChromium({ PATH: '/nonexistent', CHROMIUM_SOURCE: 'system' }, NO_SYSTEM_PATHS)).toThrow(/No Chromium for the browser tests/);
   });
 
   it('fails with what to set or install when no browser can be found', () => {
     let message = '';
     try {
-      findChromium({ PATH: '/nonexistent', STSGATE_TEST_BROWSER: 'system' }, NO_SYSTEM_PATHS);
+      findChromium({ PATH: '/nonexistent', CHROMIUM_SOURCE: 'system' }, NO_SYSTEM_PATHS);
     } catch (error) {
       message = (error as Error).message;
     }
     expect(message).toContain('Set CHROMIUM_PATH');
     expect(message).toContain('apt-get install chromium');
     expect(message).toContain(`${BUNDLED_PACKAGE} devDependency`);
-    expect(message).toContain('STSGATE_TEST_BROWSER=system excludes it');
+    expect(message).toContain('CHROMIUM_SOURCE=system excludes it');
   });
 
-  it('rejects an unknown STSGATE_TEST_BROWSER, naming the variable', () => {
-    expect(() => findChromium({ PATH: dir, STSGATE_TEST_BROWSER: 'firefox' }, NO_SYSTEM_PATHS)).toThrow(/STSGATE_TEST_BROWSER must be auto, system or bundled \(got "firefox"\)/);
+  it('rejects an unknown CHROMIUM_SOURCE, naming the variable', () => {
+    expect(() => findChromium({ PATH: dir, CHROMIUM_SOURCE: 'firefox' }, NO_SYSTEM_PATHS)).toThrow(/CHROMIUM_SOURCE must be auto, system or bundled \(got "firefox"\)/);
   });
 });
 
@@ -92,7 +92,7 @@ describe('launchChromium', () => {
     const previous = process.env.CHROMIUM_PATH;
     process.env.CHROMIUM_PATH = fakeBrowser('broken-chrome');
     try {
-      await expect(launchChromium()).rejects.toThrow(/Chromium from CHROMIUM_PATH did not start[\s\S]*STSGATE_TEST_BROWSER=bundled/);
+      await expect(launchChromium()).rejects.toThrow(/Chromium from CHROMIUM_PATH did not start[\s\S]*CHROMIUM_SOURCE=bundled/);
     } finally {
       if (previous === undefined) delete process.env.CHROMIUM_PATH;
       else process.env.CHROMIUM_PATH = previous;

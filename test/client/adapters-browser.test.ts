@@ -1,6 +1,6 @@
 /**
  * The adapters against the real storage SDKs, in real Chromium: each SDK's browser build from
- * node_modules and the built client (`dist/client/index.js`) run in a page on loopback, configured only
+ * node_modules and the built client (`client/dist/index.js`) run in a page on loopback, configured only
  * through the adapters, and talk to a token endpoint that issues keys living a few seconds and to a
  * stand-in of their storage service (emulators/storage/) that checks signature, security token and expiry.
  *

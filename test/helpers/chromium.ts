@@ -34,7 +34,7 @@ export async function launchChromium(): Promise<Browser> {
   } catch (error) {
     throw new Error(
       `Chromium from ${found.source} did not start: ${(error as Error).message}\n` +
-        'Set CHROMIUM_PATH to another Chromium or Chrome binary, or STSGATE_TEST_BROWSER=bundled to use the one from npm.',
+        'Set CHROMIUM_PATH to another Chromium or Chrome binary, or CHROMIUM_SOURCE=bundled to use the one from npm.',
       { cause: error },
     );
   }

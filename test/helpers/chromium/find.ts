@@ -3,7 +3,7 @@
  * 1. `CHROMIUM_PATH`, when set (and it must exist: a wrong path is an error, not a reason to look elsewhere);
  * 2. a Chromium or Chrome installed on the system (the usual install paths, then the `PATH`);
  * 3. the headless Chromium inside the `@sparticuz/chromium` devDependency (Linux x64).
- * `STSGATE_TEST_BROWSER=system` or `=bundled` keeps to one of the last two (CI's newcomer run uses
+ * `CHROMIUM_SOURCE=system` or `=bundled` keeps to one of the last two (CI's newcomer run uses
  * `bundled` to prove the suite passes with no system browser).
  *
  * Nothing here downloads a browser. When none is found the error says what to set or install: a browser
@@ -46,15 +46,15 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env, systemPaths =
     if (!isExecutable(explicit)) throw new Error(`CHROMIUM_PATH=${explicit} is not an executable file: point it at a Chromium or Chrome binary, or unset it`);
     return { executablePath: explicit, source: 'CHROMIUM_PATH', env: {} };
   }
-  const parsed = browserChoice.safeParse(env.STSGATE_TEST_BROWSER ?? 'auto');
-  if (!parsed.success) throw new Error(`STSGATE_TEST_BROWSER must be auto, system or bundled (got ${JSON.stringify(env.STSGATE_TEST_BROWSER)})`);
+  const parsed = browserChoice.safeParse(env.CHROMIUM_SOURCE ?? 'auto');
+  if (!parsed.success) throw new Error(`CHROMIUM_SOURCE must be auto, system or bundled (got ${JSON.stringify(env.CHROMIUM_SOURCE)})`);
   const choice = parsed.data;
 
   if (choice !== 'bundled') {
     const system = systemChromium(env.PATH ?? '', systemPaths);
     if (system) return { executablePath: system, source: `system (${system})`, env: {} };
   }
-  const unavailable = choice === 'system' ? 'STSGATE_TEST_BROWSER=system excludes it' : bundledUnavailable();
+  const unavailable = choice === 'system' ? 'CHROMIUM_SOURCE=system excludes it' : bundledUnavailable();
   if (!unavailable) {
     const bundled = bundledChromium();
     return { executablePath: bundled.executablePath, source: `${BUNDLED_PACKAGE} ${bundled.version}`, env: bundled.env };
