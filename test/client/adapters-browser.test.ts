@@ -24,10 +24,11 @@ let browser: Browser;
 let site: SdkTestPage;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
+// Starting a browser on a loaded machine can take far longer than the default hook timeout.
 beforeAll(async () => {
   browser = await launchChromium();
   site = await startSdkTestPage();
-});
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();
