@@ -233,6 +233,13 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
         const client = w.stsgate.createStsClient({ endpoint: tokenUrl, getToken: () => login });
         const credentials = await client.getCredentials();
         const obsClient = new w.ObsClient(w.stsgate.obsClientOptions(credentials, { server }));
+        // Counts the keys handed to the ObsClient: new keys issued by the endpoint reach the page a moment later.
+        const refresh = obsClient.refresh.bind(obsClient);
+        w.obsRefreshes = 0;
+        obsClient.refresh = (ak, sk, token) => {
+          refresh(ak, sk, token);
+          w.obsRefreshes += 1;
+        };
         w.errors = [];
         w.freshness = w.stsgate.keepObsClientFresh(obsClient, client, {
           ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
@@ -259,6 +266,7 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
 
     await waitPast(untilRefresh);
     await vi.waitFor(() => expect(tokens.issued).toHaveLength(2), { timeout: 2000 });
+    await page.waitForFunction(() => (window as unknown as PageWindow).obsRefreshes === 1, undefined, { timeout: 10_000 });
     await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
       await Promise.all([w.put('users/alice/2.txt', 'two'), w.put('users/alice/3.txt', 'three'), w.put('users/alice/4.txt', 'four')]);
@@ -283,6 +291,7 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
 
     await waitPast(untilRefresh);
     await vi.waitFor(() => expect(tokens.issued).toHaveLength(2), { timeout: 3000 });
+    await page.waitForFunction(() => (window as unknown as PageWindow).obsRefreshes === 1, undefined, { timeout: 10_000 });
     const errors = await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
       await w.put('users/alice/2.txt', 'two');
@@ -365,4 +374,5 @@ interface PageWindow {
   asked: number;
   errors: unknown[];
   freshness: { stop(): void };
+  obsRefreshes: number;
 }
