@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (after `npm run build`): one full run, the report on stdout, progress on stderr, every
  * number in bench/out/results.json (git-ignored). `npm run bench -- --save` writes the tracked
- * bench/results.json instead: the run the documentation quotes, committed on purpose (see ./output.ts).
+ * bench/results.json instead: the run docs/performance.md quotes, committed on purpose (see ./output.ts).
  * Goals that fail are reported, not turned into an exit code: the numbers are the output.
  *
  * @module

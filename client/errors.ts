@@ -15,7 +15,14 @@ export type StsClientErrorCode =
   /** The endpoint could not be reached, or an attempt timed out, after retries. */
   | 'network_error'
   /** A 200 whose body is not credentials, or credentials already expired (or within the safety margin) on arrival. Not retried. */
-  | 'invalid_response';
+  | 'invalid_response'
+  /**
+   * The signed-in user changed (another issuer or subject in the login token, getToken giving no token,
+   * or `clear()`) while these keys were being fetched, or since an adapter set up its SDK instance. The
+   * old user's keys are never handed out after that: ask again for the current user, and recreate SDK
+   * instances built for the old one. Not retried.
+   */
+  | 'identity_changed';
 
 export class StsClientError extends Error {
   override readonly name: string = 'StsClientError';
@@ -54,3 +61,7 @@ export class UnauthorizedError extends StsClientError {
     super('unauthorized', message, { status: 401, ...details });
   }
 }
+
+/** See {@link StsClientErrorCode} `identity_changed`. */
+export const identityChanged = (what: string): StsClientError =>
+  new StsClientError('identity_changed', `the signed-in user changed ${what}; the previous user's keys are not handed out`);

@@ -5,8 +5,10 @@
  */
 import type { RoleCredentials } from './credentials/types.js';
 import type { Env } from './config/env.js';
+import type { Reason } from './errors.js';
 
 export interface Invocation {
+  /** The platform's id for this invocation; may be empty (the HTTP layer then makes one up). */
   readonly requestId: string;
   /** Milliseconds left before the platform ends this invocation. */
   remainingMs(): number;
@@ -24,4 +26,6 @@ export interface RequestTrace {
   credentialSource?: string;
   upstreamCode?: string;
   errorCode?: string;
+  /** Which check refused or failed the request (see {@link Reason}): never a token or claim value. */
+  reason?: string;
 }

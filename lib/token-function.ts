@@ -14,9 +14,10 @@ import { CredentialCache } from './cache/credential-cache.js';
 import type { CloudPlugin } from './clouds/types.js';
 import type { Env } from './config/env.js';
 import { loadGrant } from './config/grant.js';
-import { loadRateLimit } from './config/rate-limit.js';
+import { loadRateLimits } from './config/rate-limit.js';
 import { SubjectRateLimit } from './limits/subject-rate-limit.js';
 import type { RetryPolicy } from './sts/retry.js';
+import { ThrottlingBreaker, type ThrottlingBreakerOptions } from './sts/throttling-breaker.js';
 import { credentialChain } from './credentials/chain.js';
 import { ConfigError } from './errors.js';
 import { loadCorsConfig } from './http/cors-config.js';
@@ -33,6 +34,8 @@ export interface TokenFunctionOptions {
   readonly stsTimeoutMs?: number;
   /** How STS calls are retried (default: 3 attempts, 100 ms base backoff with jitter). */
   readonly retryPolicy?: RetryPolicy;
+  /** How long STS calls pause after throttling (default: 1 s, doubling up to 30 s). */
+  readonly breaker?: ThrottlingBreakerOptions;
 }
 
 export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunctionOptions = {}): HttpHandler {
@@ -53,9 +56,9 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
     const jwt = read(() => loadJwtConfig(env));
     const grant = read(() => loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds }));
     const cors = read(() => loadCorsConfig(env));
-    const rateLimit = read(() => loadRateLimit(env));
+    const limits = read(() => loadRateLimits(env));
     const cloudConfig = grant && read(() => cloud.loadConfig(env, grant));
-    if (problems.length > 0 || !jwt || !grant || cloudConfig === undefined) throw new ConfigError(problems);
+    if (problems.length > 0 || !jwt || !grant || !limits || cloudConfig === undefined) throw new ConfigError(problems);
 
     const issueToken = createTokenService({
       cloud,
@@ -68,7 +71,9 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
       cache: new CredentialCache(),
       resolveCredentials: credentialChain(cloud.credentialSources(cloudConfig), logger),
       stsTimeoutMs: options.stsTimeoutMs ?? 5000,
-      rateLimit: rateLimit === undefined ? undefined : new SubjectRateLimit({ perMinute: rateLimit }),
+      rateLimit: limits.requests === undefined ? undefined : new SubjectRateLimit({ perMinute: limits.requests }),
+      stsRateLimit: limits.stsCalls === undefined ? undefined : new SubjectRateLimit({ perMinute: limits.stsCalls }),
+      breaker: new ThrottlingBreaker(options.breaker),
       ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     });
     return createHttpHandler(issueToken, { provider: cloud.id, cors, logger });

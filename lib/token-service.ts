@@ -1,7 +1,19 @@
 /**
  * The token exchange itself, free of HTTP: Bearer JWT in, scoped temporary keys out.
  *
- *   verify JWT → rate limit → resolve scope → session policy → cache, or STS with the role's credentials
+ *   verify JWT → rate limit → resolve scope → session policy → cache, or (breaker → STS-call limit →
+ *   STS with the role's credentials)
+ *
+ * What one subject can cost the account's STS quota is bounded: only a cache miss that is not already
+ * in flight calls STS, and those are limited per subject (`stsRateLimit`); requested durations are
+ * rounded to a few steps (see `scope/duration-steps.ts`); the cache keeps at most a few entries per
+ * subject, so a flood evicts only the flooder's own keys; and while STS throttles, the breaker stops
+ * calls from the whole instance.
+ *
+ * A narrower request is never answered from a wider cached grant, although that would save calls: a
+ * caller narrows to hand keys to something it trusts less (a third-party upload widget, a read-only
+ * viewer, one folder shared with a helper), and keys that can do more than it asked would silently
+ * undo that choice. Distinct narrow scopes cost STS calls instead, and the per-subject limit bounds them.
  *
  * @module
  */
@@ -15,9 +27,10 @@ import type { Action } from './scope/actions.js';
 import type { Grant } from './scope/resolve-scope.js';
 import { parseScopeRequest } from './scope/scope-request.js';
 import { planSession } from './session-plan.js';
-import { rateLimited } from './errors.js';
+import { newKeysRateLimited, rateLimited } from './errors.js';
 import type { SubjectRateLimit } from './limits/subject-rate-limit.js';
 import { type RetryPolicy, withRetries } from './sts/retry.js';
+import type { ThrottlingBreaker } from './sts/throttling-breaker.js';
 
 /** The success body: the public contract, field for field. */
 export interface TokenResponse {
@@ -53,8 +66,12 @@ export interface TokenServiceDeps<C> {
   readonly resolveCredentials: (invocation: Invocation) => Promise<ResolvedCredentials>;
   /** Upper bound for one STS call; the invocation's remaining time may shorten it. */
   readonly stsTimeoutMs: number;
-  /** Unset: no per-subject limit. */
+  /** Requests per subject, cache hits included. Unset: no limit. */
   readonly rateLimit?: SubjectRateLimit | undefined;
+  /** STS calls per subject: only requests that would call STS count. Unset: no limit. */
+  readonly stsRateLimit?: SubjectRateLimit | undefined;
+  /** Pauses STS calls from this instance while STS throttles. */
+  readonly breaker: ThrottlingBreaker;
   readonly retryPolicy?: RetryPolicy;
 }
 
@@ -73,13 +90,21 @@ export function createTokenService<C>(deps: TokenServiceDeps<C>) {
     const { scope, policy, sessionName } = planSession(cloud, cloudConfig, grant, claims, parseScopeRequest(body));
     const cacheKey = JSON.stringify([scope.subject, scope.bucket, scope.prefix, scope.actions, scope.durationSeconds]);
 
-    const { credentials, outcome } = await cache.getOrIssue(cacheKey, async () => {
+    const { credentials, outcome } = await cache.getOrIssue(cacheKey, scope.subject, async () => {
+      // Only here does a request cost an STS call: a cache hit, or joining an identical call in flight, never
+      // reaches this. The breaker is asked first, so that a request it refuses spends none of the subject's limit.
+      deps.breaker.throwIfPaused();
+      if (deps.stsRateLimit) {
+        const wait = deps.stsRateLimit.take(scope.subject);
+        if (wait > 0) throw newKeysRateLimited(wait, deps.stsRateLimit.perMinute);
+      }
       const resolved = await deps.resolveCredentials(invocation);
       trace.credentialSource = resolved.source;
       const started = performance.now();
       try {
         return await withRetries(
-          (timeoutMs) => cloud.issue({ config: cloudConfig, scope, policy, sessionName, credentials: resolved.credentials, timeoutMs }),
+          (timeoutMs) =>
+            deps.breaker.run(() => cloud.issue({ config: cloudConfig, scope, policy, sessionName, credentials: resolved.credentials, timeoutMs })),
           { attemptTimeoutMs: deps.stsTimeoutMs, budgetMs: () => invocation.remainingMs() - RESPONSE_RESERVE_MS },
           deps.retryPolicy,
         );

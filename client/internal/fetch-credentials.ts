@@ -26,12 +26,18 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Resolves with credentials, or rejects with the last attempt's StsClientError, or with whatever
- * `getToken` threw (unchanged: it is the app's own error, and retrying it is the app's business).
+ * The login token for an attempt (from 1), ready for the header. Asked again for every attempt, so a
+ * token the app refreshed meanwhile is used; may throw to end the exchange (e.g. the user changed).
  */
-export async function fetchCredentials(options: ResolvedOptions, body: string | undefined): Promise<FetchedCredentials> {
+export type TokenForAttempt = (attempt: number) => string | Promise<string>;
+
+/**
+ * Resolves with credentials, or rejects with the last attempt's StsClientError, or with whatever
+ * `tokenFor` threw (unchanged: a `getToken` error is the app's own, and retrying it is the app's business).
+ */
+export async function fetchCredentials(options: ResolvedOptions, body: string | undefined, tokenFor: TokenForAttempt): Promise<FetchedCredentials> {
   for (let attempt = 1; ; attempt += 1) {
-    const outcome = await attemptOnce(options, body);
+    const outcome = await attemptOnce(options, body, await tokenFor(attempt));
     if (!('retryable' in outcome)) return outcome;
     if (attempt >= options.maxAttempts) throw outcome.retryable;
     await sleep(backoffDelay(attempt, outcome.retryAfterMs, options));
@@ -40,8 +46,7 @@ export async function fetchCredentials(options: ResolvedOptions, body: string | 
 
 type AttemptOutcome = FetchedCredentials | { readonly retryable: StsClientError; readonly retryAfterMs?: number };
 
-async function attemptOnce(options: ResolvedOptions, body: string | undefined): Promise<AttemptOutcome> {
-  const token = usableToken(await options.getToken());
+async function attemptOnce(options: ResolvedOptions, body: string | undefined, token: string): Promise<AttemptOutcome> {
   const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
 
@@ -79,17 +84,6 @@ async function attemptOnce(options: ResolvedOptions, body: string | undefined): 
   } finally {
     deadline.cancel();
   }
-}
-
-/**
- * The token as it may go into a header. Nothing here ever quotes the token: a runtime's own header
- * error would, which is why a malformed one is refused before fetch sees it.
- */
-function usableToken(token: unknown): string {
-  const trimmed = typeof token === 'string' ? token.trim() : '';
-  if (trimmed === '') throw new UnauthorizedError('no login token: getToken returned nothing; log in first');
-  if (!/^[\x21-\x7e]+$/.test(trimmed)) throw new UnauthorizedError('the login token from getToken contains characters a header cannot carry');
-  return trimmed;
 }
 
 interface Deadline {

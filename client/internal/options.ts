@@ -9,7 +9,7 @@ import { canonicalRequest } from './request-body.js';
 
 export interface ResolvedOptions {
   readonly endpoint: string;
-  readonly getToken: () => string | Promise<string>;
+  readonly getToken: StsClientOptions['getToken'];
   readonly refreshWhenRemaining: number;
   readonly request: TokenRequest | undefined;
   readonly maxAttempts: number;

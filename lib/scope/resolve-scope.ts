@@ -6,6 +6,7 @@
  */
 import { insufficientScope, invalidRequest } from '../errors.js';
 import { canonicalActions, type Action } from './actions.js';
+import { roundDurationUp } from './duration-steps.js';
 import { type PrefixTemplate, prefixProblem } from './prefix-template.js';
 import type { ScopeRequest } from './scope-request.js';
 
@@ -42,10 +43,12 @@ export function resolveScope(grant: Grant, claims: Readonly<Record<string, unkno
 
   let prefix = granted;
   if (request.prefix !== undefined) {
-    if (!request.prefix.startsWith(granted)) throw insufficientScope('prefix is outside the granted prefix');
-    if (!REQUESTED_PREFIX.test(request.prefix) || prefixProblem(request.prefix)) {
-      throw insufficientScope('prefix must be a plain folder path under the granted prefix, ending with "/"');
-    }
+    // Its form first: a malformed prefix is the caller's mistake (400) wherever it points; only a
+    // well-formed one can ask for too much (403).
+    const problem = REQUESTED_PREFIX.test(request.prefix) ? prefixProblem(request.prefix) : 'may contain only letters, digits and "._@/=+-"';
+    if (problem) throw invalidRequest(`prefix ${problem}`);
+    // The granted prefix is the caller's own (rendered from its verified claims), so it may be echoed.
+    if (!request.prefix.startsWith(granted)) throw insufficientScope(`prefix must lie under the granted prefix "${granted}"`);
     prefix = request.prefix;
   }
 
@@ -64,7 +67,7 @@ export function resolveScope(grant: Grant, claims: Readonly<Record<string, unkno
     if (request.durationSeconds < MIN_DURATION_SECONDS) {
       throw invalidRequest(`durationSeconds must be at least ${MIN_DURATION_SECONDS}`);
     }
-    durationSeconds = request.durationSeconds;
+    durationSeconds = roundDurationUp(request.durationSeconds, grant.durationSeconds);
   }
 
   return { subject, bucket: grant.bucket, region: grant.region, prefix, actions, durationSeconds };

@@ -205,12 +205,10 @@ describe('(c) bundled with esbuild for the browser, in Chromium, against the loc
   let bundleInputs: string[];
 
   beforeAll(async () => {
-    service = await startEmulatedLocalService();
     writeFileSync(
       join(packed.app, 'browser.js'),
       `import { aliOssOptions, createStsClient } from '@stsgate/client';
-window.getKeys = async (service, provider) => {
-  const login = await (await fetch(service + '/dev/token?sub=alice')).text();
+window.getKeys = async (service, provider, login) => {
   const sts = createStsClient({ endpoint: service + '/' + provider, getToken: () => login });
   const keys = await sts.getCredentials();
   const oss = provider === 'aliyun' ? await aliOssOptions(sts) : undefined;
@@ -245,6 +243,8 @@ window.getKeys = async (service, provider) => {
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+    // The app's page is its own origin, which the functions must allow, as a deployment's CORS_ALLOWED_ORIGINS would.
+    service = await startEmulatedLocalService({ allowOrigins: [new URL(siteUrl).origin] });
     browser = await launchChromium();
   }, 60_000);
 
@@ -268,9 +268,11 @@ window.getKeys = async (service, provider) => {
       page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
       await page.goto(siteUrl);
       await page.waitForFunction(() => 'getKeys' in window);
+      // The app's own login: a development JWT, fetched here (the service's /dev/token is not for other origins).
+      const login = await (await fetch(`${service.url}/dev/token?sub=alice`)).text();
       const got = await page.evaluate(
-        ([serviceUrl, name]) => (window as unknown as { getKeys: (s: string, p: string) => Promise<Record<string, unknown>> }).getKeys(serviceUrl, name),
-        [service.url, provider] as const,
+        ([serviceUrl, name, jwt]) => (window as unknown as { getKeys: (s: string, p: string, l: string) => Promise<Record<string, unknown>> }).getKeys(serviceUrl, name, jwt),
+        [service.url, provider, login] as const,
       );
       expect(got).toMatchObject({ provider, bucket, prefix: 'users/alice/', keysPresent: true, cached: true });
       if (provider === 'aliyun') expect(got.ossRegion).toBe('oss-cn-hangzhou');

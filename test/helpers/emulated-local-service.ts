@@ -10,7 +10,11 @@ import { type LocalTokenService, startLocalTokenService } from '../../local/serv
 /** Environment that would switch the service away from its emulated defaults. */
 const SERVICE_SETTINGS = /^(JWT_|TOKEN_|ALIYUN_|ALIBABA_CLOUD_|CORS_|TENCENT|HUAWEI|STSGATE_)/;
 
-export async function startEmulatedLocalService(): Promise<LocalTokenService> {
+/**
+ * `allowOrigins`: page origins the functions answer CORS for (`CORS_ALLOWED_ORIGINS`); by default the
+ * service allows only its own demo page's origin.
+ */
+export async function startEmulatedLocalService(options: { allowOrigins?: readonly string[] } = {}): Promise<LocalTokenService> {
   const saved: Record<string, string | undefined> = {};
   for (const name of Object.keys(process.env)) {
     if (SERVICE_SETTINGS.test(name)) {
@@ -18,7 +22,11 @@ export async function startEmulatedLocalService(): Promise<LocalTokenService> {
       delete process.env[name];
     }
   }
-  const restore = () => Object.assign(process.env, saved);
+  if (options.allowOrigins) process.env.CORS_ALLOWED_ORIGINS = options.allowOrigins.join(',');
+  const restore = () => {
+    delete process.env.CORS_ALLOWED_ORIGINS;
+    Object.assign(process.env, saved);
+  };
   let service: LocalTokenService;
   try {
     service = await startLocalTokenService(0);

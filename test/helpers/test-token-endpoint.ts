@@ -1,6 +1,6 @@
 /**
- * A token endpoint on loopback for the browser-client tests: it answers like stsgate (the README's
- * response contract, CORS included) without a JWT or an STS behind it, so tests can make keys that live
+ * A token endpoint on loopback for the browser-client tests: it answers like stsgate (the response
+ * contract of docs/endpoint.md, CORS included) without a JWT or an STS behind it, so tests can make keys that live
  * a few seconds and watch them being refreshed.
  *
  * Every call issues a new, numbered set of keys (`STS.key-1`, `STS.key-2`, …) and hands it to `onIssue`,
