@@ -1,5 +1,5 @@
 /**
- * `stsgate/client`: the browser side of stsgate. One client per token endpoint fetches, caches and
+ * `@stsgate/client`: the browser side of stsgate. One client per token endpoint fetches, caches and
  * refreshes temporary keys; the adapters hand them to each storage SDK in the shape it expects; and
  * `signUpload`, `upload` and `downloadUrl` sign one object request instead, for a single file.
  * No runtime dependencies; runs wherever `fetch` exists (`upload` also needs `XMLHttpRequest`).

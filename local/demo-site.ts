@@ -79,9 +79,9 @@ const FILES: ReadonlyMap<string, ServedFile> = new Map([
   ['/index.html', INDEX],
   ...['app.js', 'card.js', 'cors-check.js', 'format.js', 'login.js'].map((name): [string, ServedFile] => [`/${name}`, { file: new URL(`examples/web/${name}`, REPO), contentType: 'text/javascript; charset=utf-8' }]),
   ['/styles.css', { file: new URL('examples/web/styles.css', REPO), contentType: 'text/css; charset=utf-8' }],
-  // The browser client exactly as `npm run build` ships it, so the page runs the code an app would.
-  ['/client/index.js', { file: new URL('dist/client/index.js', REPO), contentType: 'text/javascript; charset=utf-8' }],
-  ['/client/index.js.map', { file: new URL('dist/client/index.js.map', REPO), contentType: 'application/json' }],
+  // The browser client exactly as `npm run build` builds the package, so the page runs the code an app would.
+  ['/client/index.js', { file: new URL('client/dist/index.js', REPO), contentType: 'text/javascript; charset=utf-8' }],
+  ['/client/index.js.map', { file: new URL('client/dist/index.js.map', REPO), contentType: 'application/json' }],
 ]);
 
 /** The empty configuration tag in `index.html` that {@link renderIndex} fills in. */
@@ -153,7 +153,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, config: DemoPage
   try {
     content = await readFile(route.file);
   } catch {
-    // dist/client is missing until `npm run build` (which `npm start` runs first).
+    // client/dist is missing until `npm run build` (which `npm start` runs first).
     return sendText(res, 404, 'not found (run `npm run build`)\n');
   }
   const headers: Record<string, string> = {

@@ -35,24 +35,14 @@ function sizeRow(file: string): string {
 }
 
 /**
- * `stsgate/client`: one ES module for browsers and bundlers, with its type declarations. Not minified:
- * the app's own bundler minifies it, and readable code is easier to audit in a browser's devtools.
+ * `@stsgate/client` (client/, a workspace of its own): built by its own script, the one `npm pack` runs,
+ * into client/dist/, which the tests, the demo page and the packed package all use.
  */
 async function buildBrowserClient(): Promise<string> {
-  const outfile = 'dist/client/index.js';
-  await build({
-    entryPoints: ['client/index.ts'],
-    outfile,
-    bundle: true,
-    platform: 'neutral',
-    format: 'esm',
-    target: 'es2020',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'client/tsconfig.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['client/build.mjs'], { stdio: 'inherit' });
+  const outfile = 'client/dist/index.js';
   const bytes = statSync(outfile).size;
-  const minified = (await build({ entryPoints: ['client/index.ts'], bundle: true, format: 'esm', minify: true, write: false, logLevel: 'warning' })).outputFiles[0]!.contents;
+  const minified = (await build({ entryPoints: [outfile], minify: true, write: false, logLevel: 'warning' })).outputFiles[0]!.contents;
   return `${outfile.padEnd(24)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  (minified ${(minified.length / 1024).toFixed(1)} KB, gzip ${(gzipSync(minified).length / 1024).toFixed(1)} KB)`;
 }
 

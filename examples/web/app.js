@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The stsgate demo page, served by `npm start` (local/demo-site.ts) on an origin of its own: it logs in,
- * then asks each token function for keys through the browser client `stsgate/client`, exactly as an
+ * then asks each token function for keys through the browser client `@stsgate/client`, exactly as an
  * app would (one client per endpoint, cached keys, refresh before expiry), and shows them masked.
  *
  * @module

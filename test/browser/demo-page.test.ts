@@ -82,7 +82,8 @@ beforeAll(async () => {
     );
   });
   await page.goto(`${service.demoUrl}/`);
-});
+  // Starting a browser on a loaded machine can take far longer than the default hook timeout.
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -1,6 +1,6 @@
 /**
  * The adapters against the real storage SDKs, in real Chromium: each SDK's browser build from
- * node_modules and the built client (`dist/client/index.js`) run in a page on loopback, configured only
+ * node_modules and the built client (`client/dist/index.js`) run in a page on loopback, configured only
  * through the adapters, and talk to a token endpoint that issues keys living a few seconds and to a
  * stand-in of their storage service (emulators/storage/) that checks signature, security token and expiry.
  *
@@ -209,6 +209,13 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
         const client = w.stsgate.createStsClient({ endpoint: tokenUrl, getToken: () => login });
         const credentials = await client.getCredentials();
         const obsClient = new w.ObsClient(w.stsgate.obsClientOptions(credentials, { server }));
+        // Counts the keys handed to the ObsClient: new keys issued by the endpoint reach the page a moment later.
+        const refresh = obsClient.refresh.bind(obsClient);
+        w.obsRefreshes = 0;
+        obsClient.refresh = (ak, sk, token) => {
+          refresh(ak, sk, token);
+          w.obsRefreshes += 1;
+        };
         w.errors = [];
         w.freshness = w.stsgate.keepObsClientFresh(obsClient, client, {
           ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
@@ -235,6 +242,7 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
 
     await waitPast(untilRefresh);
     await vi.waitFor(() => expect(tokens.issued).toHaveLength(2), { timeout: 2000 });
+    await page.waitForFunction(() => (window as unknown as PageWindow).obsRefreshes === 1, undefined, { timeout: 10_000 });
     await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
       await Promise.all([w.put('users/alice/2.txt', 'two'), w.put('users/alice/3.txt', 'three'), w.put('users/alice/4.txt', 'four')]);
@@ -259,6 +267,7 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
 
     await waitPast(untilRefresh);
     await vi.waitFor(() => expect(tokens.issued).toHaveLength(2), { timeout: 3000 });
+    await page.waitForFunction(() => (window as unknown as PageWindow).obsRefreshes === 1, undefined, { timeout: 10_000 });
     const errors = await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
       await w.put('users/alice/2.txt', 'two');
@@ -338,4 +347,5 @@ interface PageWindow {
   asked: number;
   errors: unknown[];
   freshness: { stop(): void };
+  obsRefreshes: number;
 }

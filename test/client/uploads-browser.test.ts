@@ -1,7 +1,7 @@
 /**
  * Signed uploads and downloads in real Chromium, for each cloud against its storage stand-in
  * (emulators/storage/, which checks every form and URL with its own code): the built client
- * (`dist/client/index.js`) in a page on its own origin, a token endpoint that signs with `lib/sign` and
+ * (`client/dist/index.js`) in a page on its own origin, a token endpoint that signs with `lib/sign` and
  * keys the stand-in knows, and real files of a few hundred KB, sent through a throttled uplink so the
  * browser reports progress several times.
  *

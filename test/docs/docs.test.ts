@@ -52,7 +52,7 @@ describe('links', () => {
 /** Top-level folders and files of the repository that documentation may name. */
 const REPO_PATH = /(?<![\w/.~-])(?:\.\/)?((?:deploy|docs|examples|scripts|bench|test|lib|functions|client|local|emulators|\.ci)\/[\w./{},@-]*|(?:s\.yaml|s\.huawei\.yaml|serverless\.yml|package\.json|tsconfig\.json|vitest\.config\.ts)\b)/g;
 /** Written by a build or a run, not tracked: named in the docs but not checked. */
-const GENERATED = /^(dist|node_modules|coverage)\//;
+const GENERATED = /^(dist|node_modules|coverage|client\/dist|bench\/out)\//;
 
 /** `a/{b,c}.ts` → `a/b.ts`, `a/c.ts` (one level, as the docs write it). */
 function expandBraces(path: string): string[] {

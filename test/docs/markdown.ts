@@ -18,7 +18,8 @@ export function documentation(): MarkdownFile[] {
   const docs = readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.md'))
     .map((name) => join('docs', name));
-  return ['README.md', ...docs.sort()].map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
+  // client/README.md is the page npm shows for @stsgate/client.
+  return ['README.md', 'client/README.md', ...docs.sort()].map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
 }
 
 export const readMarkdown = (path: string): MarkdownFile => ({ path, text: readFileSync(join(ROOT, path), 'utf8') });

@@ -1,6 +1,6 @@
 /**
  * A page on loopback with the three storage SDKs' browser builds (from node_modules, exactly what an app
- * would load) and the built browser client (`dist/client/index.js`, exposed as `window.stsgate`). Served
+ * would load) and the built browser client (`client/dist/index.js`, exposed as `window.stsgate`). Served
  * from its own origin, so every call to the token endpoint and to the storage stand-ins is cross-origin
  * and goes through CORS, as it does for a real app.
  *
@@ -17,7 +17,7 @@ const FILES: Record<string, { path: string; type: string }> = {
   '/sdk/ali-oss.js': { path: 'node_modules/ali-oss/dist/aliyun-oss-sdk.min.js', type: 'text/javascript' },
   '/sdk/cos.js': { path: 'node_modules/cos-js-sdk-v5/dist/cos-js-sdk-v5.min.js', type: 'text/javascript' },
   '/sdk/obs.js': { path: 'node_modules/esdk-obs-browserjs/dist/@cloud/esdk-obs-browserjs-without-polyfill.3.25.6.min.js', type: 'text/javascript' },
-  '/client/index.js': { path: 'dist/client/index.js', type: 'text/javascript' },
+  '/client/index.js': { path: 'client/dist/index.js', type: 'text/javascript' },
 };
 
 const PAGE = `<!doctype html>
@@ -37,7 +37,7 @@ export interface SdkTestPage {
 }
 
 export async function startSdkTestPage(): Promise<SdkTestPage> {
-  if (!existsSync('dist/client/index.js')) throw new Error('dist/client/index.js is missing: run `npm run build` first');
+  if (!existsSync('client/dist/index.js')) throw new Error('client/dist/index.js is missing: run `npm run build` first');
   const server = createServer((req, res) => {
     const file = FILES[req.url ?? ''];
     if (req.url === '/') {
@@ -78,7 +78,8 @@ export function useSdkTestPage(): SdkPageSuite {
   beforeAll(async () => {
     browser = await launchChromium();
     site = await startSdkTestPage();
-  });
+    // Starting a browser on a loaded machine can take far longer than the default hook timeout.
+  }, 90_000);
   afterAll(async () => {
     await browser?.close();
     await site?.close();

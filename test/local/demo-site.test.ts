@@ -92,6 +92,7 @@ describe('the demo site', () => {
     '/examples/web/app.js',
     '/local/demo-site.ts',
     '/dist/client/index.js',
+    '/client/dist/index.js',
     '/.env',
     '/app.js/',
     '/APP.JS',
