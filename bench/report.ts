@@ -1,5 +1,5 @@
 /**
- * The run as Markdown: tables a reader can paste into the README as they are, then the goals as
+ * The run as Markdown: tables a reader can paste into docs/performance.md as they are, then the goals as
  * PASS/FAIL lines.
  *
  * @module

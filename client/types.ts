@@ -6,7 +6,7 @@
  * @module
  */
 
-/** What one token endpoint returns on 200: the stsgate response contract (README, "The endpoint"). */
+/** What one token endpoint returns on 200: the stsgate response contract (docs/endpoint.md). */
 export interface StsCredentials {
   readonly provider: 'aliyun' | 'tencent' | 'huawei';
   readonly accessKeyId: string;
@@ -55,10 +55,17 @@ export interface StsClientOptions {
   /** The token function's URL, e.g. `https://…/aliyun`. */
   readonly endpoint: string;
   /**
-   * Returns the app's current login JWT. Called for every network request (never cached here), so a
-   * token the app has just refreshed is used at once.
+   * Returns the app's current login JWT, or nothing when no one is signed in. Called on EVERY
+   * `getCredentials()`, cache hits included, and again before each retry, so it must be the app's cheap
+   * accessor for the session it already holds (a variable, or its auth library's cached getter), never
+   * a network login.
+   *
+   * The token also says whose keys are wanted: the client reads its `iss` and `sub` (without verifying
+   * the token; the endpoint does that) and keeps each identity's keys apart. When the identity changes,
+   * or `getToken` gives no token, everything cached is dropped, requests in flight included. A token
+   * that is not a JWT with a `sub` counts as an identity of its own, so its keys go to that very token only.
    */
-  readonly getToken: () => string | Promise<string>;
+  readonly getToken: () => string | null | undefined | Promise<string | null | undefined>;
   /**
    * Refresh when less than this share of the credentials' lifetime remains. Default 0.5, as the cloud
    * vendors recommend; must be in (0, 1). A set that arrives already past that point (the endpoint
@@ -82,8 +89,22 @@ export interface StsClientOptions {
   readonly maxBackoffMs?: number;
   /** Per-attempt timeout in ms, reading the body included. Default 10000. */
   readonly timeoutMs?: number;
+  /**
+   * Where `signUpload` and `upload` ask for a signature. Default: the endpoint with `/uploads` appended to
+   * its path (`https://fn.example.com/aliyun` → `https://fn.example.com/aliyun/uploads`): the token
+   * function selects its route by the last path segment. Set it when a gateway maps the routes elsewhere.
+   */
+  readonly uploadsEndpoint?: string;
+  /** Where `downloadUrl` asks for a signed URL. Default: the endpoint with `/downloads` appended to its path. */
+  readonly downloadsEndpoint?: string;
   /** Injected for tests and non-browser runtimes. Default: the global `fetch`. */
   readonly fetch?: typeof fetch;
+  /**
+   * What `upload` sends with (for its upload progress): a constructor compatible with the browser's, for
+   * tests and other runtimes. Default: the global `XMLHttpRequest`. (Typed loosely so these declarations
+   * need no DOM types.)
+   */
+  readonly XMLHttpRequest?: new () => unknown;
   /** Injected for tests. Default: `Date.now`. */
   readonly now?: () => number;
   /** Injected for tests. Default: `Math.random`. */
@@ -108,9 +129,14 @@ export interface StsClient {
    * set is still valid, resolves with the cached set. Never resolves with credentials in their last 30 s
    * (a tenth of the lifetime when that is shorter) or past their expiry.
    *
-   * Rejects with UnauthorizedError on 401 (and forgets the cached set for `request`), with
-   * StsClientError `http_error`, `network_error` or `invalid_response` otherwise, with a TypeError for a
-   * malformed `request`, and with whatever `getToken` threw, unchanged.
+   * Calls `getToken` first, every time: keys are only ever handed out for the identity in the current
+   * token (see `StsClientOptions.getToken`).
+   *
+   * Rejects with UnauthorizedError on 401 (and forgets the cached set for `request`) and when `getToken`
+   * gives no usable token (and forgets everything: nobody is signed in), with StsClientError
+   * `identity_changed` when the signed-in user changed while the keys were being fetched, with
+   * `http_error`, `network_error` or `invalid_response` otherwise, with a TypeError for a malformed
+   * `request`, and with whatever `getToken` threw, unchanged.
    */
   getCredentials(request?: TokenRequest, options?: GetCredentialsOptions): Promise<StsCredentials>;
   /**
@@ -121,8 +147,26 @@ export interface StsClient {
   /** The share of the lifetime left at which keys are refreshed (the `refreshWhenRemaining` option, resolved). */
   readonly refreshWhenRemaining: number;
   /**
-   * Forget cached credentials (all of them without an argument), e.g. on logout. A request already in
-   * flight still answers its callers, but its result is not cached, and later calls start a new one.
+   * Without an argument: sign-out. Forgets every cached set and the signed-in identity; requests in
+   * flight are refused to their callers (`identity_changed`); `identityGeneration` moves on and the
+   * `onIdentityChange` listeners run, so the adapters stop handing keys to SDK instances built before.
+   * Call it when the user signs out, then drop (and later recreate) those SDK instances: the keys they
+   * hold stay valid until they expire.
+   *
+   * With a request: forgets that request's set only (e.g. storage refused it). A request for it already
+   * in flight still answers its callers, but its result is not cached, and later calls start a new one.
    */
   clear(request?: TokenRequest): void;
+  /**
+   * Counts the times this client has dropped everything for an identity change (another issuer or
+   * subject in the login token, `getToken` giving no token, or `clear()` without argument); 0 until the
+   * first. An adapter notes it when it sets up an SDK instance and refuses that instance keys once it
+   * has moved on: an SDK instance built for one user must never quietly become another's.
+   */
+  readonly identityGeneration: number;
+  /**
+   * Runs `listener` (synchronously) each time {@link identityGeneration} moves on; returns a function
+   * that unsubscribes it. `keepObsClientFresh` stops its refresh timer this way.
+   */
+  onIdentityChange(listener: () => void): () => void;
 }

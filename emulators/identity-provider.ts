@@ -88,9 +88,9 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
       const sub = url.searchParams.get('sub') ?? 'alice';
       mint({ sub }).then(
         (token) => {
-          // Readable from any origin: the demo page (its own origin, as an app's would be) logs in here.
-          // A simple GET with no credentials, so the browser sends no preflight.
-          res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+          // No Access-Control-Allow-Origin: it mints a token for any subject, so no web page may read
+          // one. Programs on this machine (curl, tests) can; the demo page logs in on its own origin.
+          res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
           res.end(token);
         },
         () => {

@@ -18,11 +18,43 @@ export type ErrorCode =
   | 'temporarily_unavailable'
   | 'upstream_timeout';
 
+/**
+ * Why a request was refused or failed, for the request's log line only (never in the response body): a
+ * stable code an operator can search for, which carries no token, claim value or upstream text. The
+ * response's `error` says what the caller must do; this says which check it was.
+ */
+export type Reason =
+  // The Bearer token (401), in the order the checks run.
+  | 'missing'
+  | 'not_bearer'
+  | 'too_large'
+  | 'malformed'
+  | 'alg_not_allowed'
+  | 'unknown_kid'
+  | 'bad_signature'
+  | 'unverifiable'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'missing_claim'
+  | 'invalid_claim'
+  // The issuer's keys could not be fetched (503).
+  | 'jwks_unavailable'
+  // The per-subject limits (429): all requests (`TOKEN_RATE_LIMIT`), calls that would reach STS (`TOKEN_STS_RATE_LIMIT`).
+  | 'request_limit'
+  | 'new_key_limit'
+  // STS answered that it is throttling (503), or recently did and this instance pauses new keys (503, no call made).
+  | 'sts_throttled'
+  | 'sts_paused';
+
 export interface StsgateErrorOptions {
   /** Extra response headers this error needs (`WWW-Authenticate`, `Retry-After`, `Allow`). */
   headers?: Record<string, string>;
-  /** The upstream service's own error code, already checked to be a safe token. */
+  /** The upstream service's own error code; filtered by {@link safeUpstreamCode} before it is kept. */
   upstreamCode?: string;
+  /** Which check refused the request, for the log line: a {@link Reason}, or a subclass's own code. */
+  reason?: Reason | (string & {});
   cause?: unknown;
 }
 
@@ -30,6 +62,11 @@ export class StsgateError extends Error {
   override readonly name = 'StsgateError';
   readonly headers: Readonly<Record<string, string>>;
   readonly upstreamCode: string | undefined;
+  /**
+   * Which check refused the request, for the log line: one of {@link Reason} for the errors built here; a
+   * subclass may narrow it to codes of its own (a signer's `SignInputError`: which input rule was broken).
+   */
+  readonly reason: string | undefined;
 
   constructor(
     readonly status: number,
@@ -40,7 +77,9 @@ export class StsgateError extends Error {
   ) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
     this.headers = options.headers ?? {};
-    this.upstreamCode = options.upstreamCode;
+    // Filtered here, so that no path that reports an upstream code can forget to: it reaches the caller and the log.
+    this.upstreamCode = options.upstreamCode === undefined ? undefined : safeUpstreamCode(options.upstreamCode);
+    this.reason = options.reason;
   }
 }
 
@@ -53,12 +92,14 @@ export const invalidRequest = (description: string, status = 400): StsgateError 
 export const missingToken = (): StsgateError =>
   new StsgateError(401, 'invalid_token', 'a Bearer token is required in the Authorization header', {
     headers: { 'WWW-Authenticate': 'Bearer' },
+    reason: 'missing',
   });
 
-export const invalidToken = (description: string, cause?: unknown): StsgateError =>
+export const invalidToken = (description: string, reason: Reason, cause?: unknown): StsgateError =>
   new StsgateError(401, 'invalid_token', description, {
     // A quoted-string may not contain a bare quote or backslash (RFC 7235); our texts quote claim names.
     headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description.replace(/["\\]/g, "'")}"` },
+    reason,
     cause,
   });
 
@@ -68,10 +109,27 @@ export const insufficientScope = (description: string): StsgateError =>
 export const methodNotAllowed = (allow: readonly string[]): StsgateError =>
   new StsgateError(405, 'method_not_allowed', `use ${allow.join(' or ')}`, { headers: { Allow: allow.join(', ') } });
 
+const retryAfter = (seconds: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(seconds))) });
+
+/** Over `TOKEN_RATE_LIMIT`: too many requests of any kind. */
 export const rateLimited = (retryAfterSeconds: number): StsgateError =>
   new StsgateError(429, 'rate_limited', 'too many token requests for this subject', {
-    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    headers: retryAfter(retryAfterSeconds),
+    reason: 'request_limit',
   });
+
+/**
+ * Over `TOKEN_STS_RATE_LIMIT`: too many requests that each needed a new STS call. The text says what
+ * counts, because a developer narrowing per folder or per file will otherwise not guess it.
+ */
+export const newKeysRateLimited = (retryAfterSeconds: number, perMinute: number): StsgateError =>
+  new StsgateError(
+    429,
+    'rate_limited',
+    `too many new keys for this subject: each distinct prefix, actions and duration needs new keys, and at most ${perMinute} are issued a minute; ` +
+      'repeat a request already answered (it is served from cache) or retry later',
+    { headers: retryAfter(retryAfterSeconds), reason: 'new_key_limit' },
+  );
 
 export const serverError = (description = 'the token service is not available', cause?: unknown): StsgateError =>
   new StsgateError(500, 'server_error', description, { cause });
@@ -92,10 +150,24 @@ export const temporarilyUnavailable = (
   description: string,
   retryAfterSeconds = 1,
   options: Omit<StsgateErrorOptions, 'headers'> = {},
-): StsgateError =>
-  new StsgateError(503, 'temporarily_unavailable', description, {
-    ...options,
-    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+): StsgateError => new StsgateError(503, 'temporarily_unavailable', description, { ...options, headers: retryAfter(retryAfterSeconds) });
+
+/** STS (or IAM) said it is throttling: never retried per request, it opens the instance's breaker instead. */
+export const upstreamThrottling = (service: string, upstreamCode?: string, retryAfterSeconds = 1): StsgateError =>
+  temporarilyUnavailable(`${service} is throttling token requests`, retryAfterSeconds, {
+    ...(upstreamCode === undefined ? {} : { upstreamCode }),
+    reason: 'sts_throttled',
+  });
+
+export const isThrottling = (error: unknown): error is StsgateError => isStsgateError(error) && error.reason === 'sts_throttled';
+
+/** The same error, telling the caller to wait `seconds` instead. */
+export const withRetryAfter = (error: StsgateError, seconds: number): StsgateError =>
+  new StsgateError(error.status, error.code, error.description, {
+    headers: { ...error.headers, ...retryAfter(seconds) },
+    ...(error.upstreamCode === undefined ? {} : { upstreamCode: error.upstreamCode }),
+    ...(error.reason === undefined ? {} : { reason: error.reason }),
+    cause: error.cause,
   });
 
 export const upstreamTimeout = (service: string, cause?: unknown): StsgateError =>

@@ -2,11 +2,14 @@
  * What a platform adapter tells the core about one invocation, in platform-neutral terms.
  *
  * @module
- */
+ */import type { SharedOutcome } from './state/issue-once.js';
+
 import type { RoleCredentials } from './credentials/types.js';
 import type { Env } from './config/env.js';
+import type { Reason } from './errors.js';
 
 export interface Invocation {
+  /** The platform's id for this invocation; may be empty (the HTTP layer then makes one up). */
   readonly requestId: string;
   /** Milliseconds left before the platform ends this invocation. */
   remainingMs(): number;
@@ -20,8 +23,12 @@ export interface Invocation {
 export interface RequestTrace {
   subject?: string;
   cache?: 'hit' | 'miss' | 'shared';
+  /** After a memory miss with shared state configured: where the keys came from (see lib/state/issue-once.ts). */
+  sharedState?: SharedOutcome;
   stsLatencyMs?: number;
   credentialSource?: string;
   upstreamCode?: string;
   errorCode?: string;
+  /** Which check refused or failed the request (see {@link Reason}): never a token or claim value. */
+  reason?: string;
 }

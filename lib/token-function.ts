@@ -14,10 +14,11 @@ import { CredentialCache } from './cache/credential-cache.js';
 import type { CloudPlugin } from './clouds/types.js';
 import type { Env } from './config/env.js';
 import { loadGrant } from './config/grant.js';
-import { loadRateLimit } from './config/rate-limit.js';
+import { loadRateLimits } from './config/rate-limit.js';
 import { worstCasePolicy } from './policy/worst-case.js';
 import { SubjectRateLimit } from './limits/subject-rate-limit.js';
 import type { RetryPolicy } from './sts/retry.js';
+import { ThrottlingBreaker, type ThrottlingBreakerOptions } from './sts/throttling-breaker.js';
 import { credentialChain } from './credentials/chain.js';
 import { ConfigError } from './errors.js';
 import { loadCorsConfig } from './http/cors-config.js';
@@ -25,6 +26,8 @@ import { createHttpHandler, createMisconfiguredHandler } from './http/pipeline.j
 import type { HttpHandler } from './http/types.js';
 import { consoleLogger, errorFields, type Logger } from './log.js';
 import { createTokenService } from './token-service.js';
+import { loadSharedState } from './state/shared-state.js';
+import type { RedisModule } from './state/redis-module.js';
 
 export interface TokenFunctionOptions {
   readonly env?: Env;
@@ -36,6 +39,10 @@ export interface TokenFunctionOptions {
   readonly retryPolicy?: RetryPolicy;
   /** The function's code directory, which TOKEN_RULES_FILE is relative to (default: the working directory). */
   readonly codeDir?: string;
+  /** How long STS calls pause after throttling (default: 1 s, doubling up to 30 s). */
+  readonly breaker?: ThrottlingBreakerOptions;
+  /** Where the Redis implementation comes from when REDIS_URL is set (default: `redis.js` beside the bundle). */
+  readonly loadRedis?: () => typeof RedisModule;
 }
 
 export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunctionOptions = {}): HttpHandler {
@@ -56,11 +63,17 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
     const jwt = read(() => loadJwtConfig(env));
     const grant = read(() => loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds }, { codeDir: options.codeDir ?? process.cwd() }));
     const cors = read(() => loadCorsConfig(env));
-    const rateLimit = read(() => loadRateLimit(env));
+    const limits = read(() => loadRateLimits(env));
+    const startSharedState = read(() =>
+      loadSharedState(env, { logger, ...(options.loadRedis ? { load: options.loadRedis } : {}) }),
+    );
     const cloudConfig = grant && read(() => cloud.loadConfig(env, grant));
     // The rules' largest possible policy must fit this cloud's limits, or no request could rely on it.
     if (grant && cloudConfig !== undefined) read(() => worstCasePolicy(cloud, cloudConfig, grant));
-    if (problems.length > 0 || !jwt || !grant || cloudConfig === undefined) throw new ConfigError(problems);
+    if (problems.length > 0 || !jwt || !grant || !limits || cloudConfig === undefined) throw new ConfigError(problems);
+
+    // Connects at cold start when REDIS_URL is set; loads nothing otherwise.
+    const shared = startSharedState?.(JSON.stringify([cloud.id, cloud.issuer(cloudConfig)]));
 
     const issueToken = createTokenService({
       cloud,
@@ -73,7 +86,10 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
       cache: new CredentialCache(),
       resolveCredentials: credentialChain(cloud.credentialSources(cloudConfig), logger),
       stsTimeoutMs: options.stsTimeoutMs ?? 5000,
-      rateLimit: rateLimit === undefined ? undefined : new SubjectRateLimit({ perMinute: rateLimit }),
+      rateLimit: limits.requests === undefined ? undefined : new SubjectRateLimit({ perMinute: limits.requests }),
+      stsRateLimit: limits.stsCalls === undefined ? undefined : new SubjectRateLimit({ perMinute: limits.stsCalls }),
+      breaker: new ThrottlingBreaker(options.breaker),
+      shared,
       ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     });
     return createHttpHandler(issueToken, { provider: cloud.id, cors, logger });

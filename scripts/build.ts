@@ -8,15 +8,8 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { functionBundleOptions } from './build/function-bundle.js';
+import { FUNCTIONS, functionBundleOptions, redisBundleOptions } from './build/function-bundle.js';
 import { shipRulesFile } from './build/rules-file.js';
-
-/** One entry per platform: where its adapter lives and the Node version its runtime runs. */
-export const FUNCTIONS = [
-  { name: 'aliyun', entry: 'functions/aliyun/index.ts', target: 'node20' },
-  { name: 'tencent', entry: 'functions/tencent/index.ts', target: 'node18' },
-  { name: 'huawei', entry: 'functions/huawei/index.ts', target: 'node20' },
-] as const;
 
 async function main(): Promise<void> {
   const rows: string[] = [];
@@ -26,9 +19,11 @@ async function main(): Promise<void> {
     // The repository's package.json says "type": "module"; this marker keeps the bundle CommonJS
     // when it is loaded from inside the repository (tests, the local service). Platforms ignore it.
     writeFileSync(`dist/${fn.name}/package.json`, '{"type":"commonjs"}\n');
-    const bytes = statSync(outfile).size;
-    const gzip = gzipSync(readFileSync(outfile)).length;
-    rows.push(`${outfile.padEnd(24)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  (gzip ${(gzip / 1024).toFixed(1)} KB)`);
+    // The shared state on Redis, which the bundle loads only when REDIS_URL is set. The deploy manifests
+    // upload the whole folder, so it travels with the bundle.
+    const redisFile = `dist/${fn.name}/redis.js`;
+    await build(redisBundleOptions(redisFile, fn.target));
+    rows.push(sizeRow(outfile), sizeRow(redisFile));
   }
   rows.push(await buildBrowserClient());
   const shipped = shipRulesFile(process.env, FUNCTIONS.map((fn) => `dist/${fn.name}`));
@@ -36,25 +31,21 @@ async function main(): Promise<void> {
   console.log(`bundle sizes\n${rows.join('\n')}`);
 }
 
+function sizeRow(file: string): string {
+  const bytes = statSync(file).size;
+  const gzip = gzipSync(readFileSync(file)).length;
+  return `${file.padEnd(24)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  (gzip ${(gzip / 1024).toFixed(1)} KB)`;
+}
+
 /**
- * `stsgate/client`: one ES module for browsers and bundlers, with its type declarations. Not minified:
- * the app's own bundler minifies it, and readable code is easier to audit in a browser's devtools.
+ * `@stsgate/client` (client/, a workspace of its own): built by its own script, the one `npm pack` runs,
+ * into client/dist/, which the tests, the demo page and the packed package all use.
  */
 async function buildBrowserClient(): Promise<string> {
-  const outfile = 'dist/client/index.js';
-  await build({
-    entryPoints: ['client/index.ts'],
-    outfile,
-    bundle: true,
-    platform: 'neutral',
-    format: 'esm',
-    target: 'es2020',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'client/tsconfig.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['client/build.mjs'], { stdio: 'inherit' });
+  const outfile = 'client/dist/index.js';
   const bytes = statSync(outfile).size;
-  const minified = (await build({ entryPoints: ['client/index.ts'], bundle: true, format: 'esm', minify: true, write: false, logLevel: 'warning' })).outputFiles[0]!.contents;
+  const minified = (await build({ entryPoints: [outfile], minify: true, write: false, logLevel: 'warning' })).outputFiles[0]!.contents;
   return `${outfile.padEnd(24)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  (minified ${(minified.length / 1024).toFixed(1)} KB, gzip ${(gzipSync(minified).length / 1024).toFixed(1)} KB)`;
 }
 

@@ -14,6 +14,11 @@
  * the service process's resident memory after the run within 20% of its value after the warm-up. It exits
  * non-zero, saying which check failed, when any does.
  *
+ * `npm run test:load -- --redis`: the same load spread over 4 service processes (4 instances of each
+ * function) sharing one `redis-server` (Debian's, started on a free loopback port) and one JWT issuer. The
+ * STS requests of all four together must still be no more than the distinct scopes: the shared cache
+ * and its cross-instance lock at work.
+ *
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -22,7 +27,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { redisServerBinary, type RedisServer, startRedisServer } from '../test/helpers/redis-server.js';
 import { CLOUDS, type Cloud, type FromHost, type HostSample, type ToHost } from './load/protocol.js';
+
+/** `--redis`: four service processes sharing Redis instead of one on its own. */
+const WITH_REDIS = process.argv.includes('--redis');
+const INSTANCES = WITH_REDIS ? 4 : 1;
 
 const SUBJECTS = 300;
 const CONNECTIONS = 100;
@@ -51,9 +63,9 @@ const started = performance.now();
  * emulated setup as `npm start` runs it with nothing configured. It must never send 22,000 requests to a
  * real STS because a developer's shell holds deployment settings.
  */
-function serviceEnvironment(): NodeJS.ProcessEnv {
+function serviceEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG'];
-  return Object.fromEntries(keep.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
+  return { ...Object.fromEntries(keep.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]]))), ...extra };
 }
 
 interface ServiceHost {
@@ -64,11 +76,11 @@ interface ServiceHost {
   close(): Promise<void>;
 }
 
-async function startServiceHost(logFd: number, errFd: number): Promise<ServiceHost> {
+async function startServiceHost(logFd: number, errFd: number, env: Record<string, string>): Promise<ServiceHost> {
   const child: ChildProcess = fork(join(repoRoot, 'scripts/load/service-host.ts'), [], {
     cwd: repoRoot,
     execArgv: ['--import', 'tsx', '--expose-gc'],
-    env: serviceEnvironment(),
+    env: serviceEnvironment(env),
     stdio: ['ignore', logFd, errFd, 'ipc'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -109,6 +121,28 @@ async function startServiceHost(logFd: number, errFd: number): Promise<ServiceHo
 // ---------------------------------------------------------------------------------------------------------------------
 
 const subjectName = (index: number) => `load-user-${String(index).padStart(3, '0')}`;
+
+/**
+ * For the Redis variant: one JWT issuer for every service process (each `npm start` otherwise has a
+ * development identity provider of its own, whose tokens the others would refuse).
+ */
+const sharedIssuer = { secret: randomBytes(32).toString('base64url'), issuer: 'https://load-test.stsgate.invalid/', audience: 'stsgate-load' };
+
+function mintSharedTokens(): Promise<string[]> {
+  const key = new TextEncoder().encode(sharedIssuer.secret);
+  return Promise.all(
+    Array.from({ length: SUBJECTS }, (_, index) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(subjectName(index))
+        .setIssuer(sharedIssuer.issuer)
+        .setAudience(sharedIssuer.audience)
+        .setIssuedAt()
+        .setExpirationTime('15m')
+        .sign(key),
+    ),
+  );
+}
 
 /** One development JWT per subject, from the service's own identity provider, 25 at a time. */
 async function mintTokens(url: string): Promise<string[]> {
@@ -202,16 +236,38 @@ interface PhaseResult {
   seconds: number;
 }
 
-async function runPhase(name: string, url: string, amount: number, observed: Observations): Promise<PhaseResult> {
+/** The phase's requests and connections split evenly over the service processes, all at once. */
+async function runPhase(name: string, urls: readonly string[], amount: number, observed: Observations): Promise<PhaseResult> {
   const phaseStarted = performance.now();
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    amount,
-    timeout: 10,
-    requests: [{ setupRequest: observed.setupRequest, onResponse: observed.onResponse }],
-  });
-  return { name, result, seconds: (observed.lastResponseAt - phaseStarted) / 1000 };
+  const results = await Promise.all(
+    urls.map((url) =>
+      autocannon({
+        url,
+        connections: CONNECTIONS / urls.length,
+        amount: amount / urls.length,
+        timeout: 10,
+        requests: [{ setupRequest: observed.setupRequest, onResponse: observed.onResponse }],
+      }),
+    ),
+  );
+  return { name, result: combine(results), seconds: (observed.lastResponseAt - phaseStarted) / 1000 };
+}
+
+/** One result for several generators: counts added, latencies the worst of them. */
+function combine(results: readonly autocannon.Result[]): autocannon.Result {
+  const [first, ...rest] = results as [autocannon.Result, ...autocannon.Result[]];
+  if (rest.length === 0) return first;
+  const add = (pick: (r: autocannon.Result) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const worst = (pick: (r: autocannon.Result) => number) => Math.max(...results.map(pick));
+  return {
+    ...first,
+    errors: add((r) => r.errors),
+    timeouts: add((r) => r.timeouts),
+    non2xx: add((r) => r.non2xx),
+    '5xx': add((r) => r['5xx']),
+    requests: { ...first.requests, total: add((r) => r.requests.total), sent: add((r) => r.requests.sent) },
+    latency: { ...first.latency, p50: worst((r) => r.latency.p50), p99: worst((r) => r.latency.p99), max: worst((r) => r.latency.max) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -222,16 +278,18 @@ interface LogTally {
   requests: number;
   byProvider: Map<string, number>;
   byCache: Map<string, number>;
+  /** After a memory miss, where the Redis variant's keys came from (lib/state/issue-once.ts). */
+  bySharedState: Map<string, number>;
   otherLines: number;
 }
 
-/** The service's one JSON line per request, counted: it shows every answer came from a bundle, and how. */
-function tallyLog(path: string): LogTally {
-  const tally: LogTally = { requests: 0, byProvider: new Map(), byCache: new Map(), otherLines: 0 };
+/** The services' one JSON line per request, counted: it shows every answer came from a bundle, and how. */
+function tallyLog(paths: readonly string[]): LogTally {
+  const tally: LogTally = { requests: 0, byProvider: new Map(), byCache: new Map(), bySharedState: new Map(), otherLines: 0 };
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of paths.flatMap((path) => readFileSync(path, 'utf8').split('\n'))) {
     if (line === '') continue;
-    let entry: { msg?: unknown; provider?: unknown; cache?: unknown } = {};
+    let entry: { msg?: unknown; provider?: unknown; cache?: unknown; sharedState?: unknown } = {};
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
@@ -244,6 +302,7 @@ function tallyLog(path: string): LogTally {
     tally.requests += 1;
     bump(tally.byProvider, String(entry.provider));
     bump(tally.byCache, String(entry.cache ?? 'none'));
+    if (entry.sharedState !== undefined) bump(tally.bySharedState, String(entry.sharedState));
   }
   return tally;
 }
@@ -264,39 +323,63 @@ function phaseRow(name: string, requests: number, seconds: number, p50: string, 
 
 async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'stsgate-load-'));
-  const logPath = join(workDir, 'service.log');
-  const errPath = join(workDir, 'service.stderr.log');
-  const logFd = openSync(logPath, 'w');
-  const errFd = openSync(errPath, 'w');
-  let host: ServiceHost | undefined;
+  const logPaths = Array.from({ length: INSTANCES }, (_, i) => join(workDir, `service-${i}.log`));
+  const errPaths = Array.from({ length: INSTANCES }, (_, i) => join(workDir, `service-${i}.stderr.log`));
+  const logFds = logPaths.map((path) => openSync(path, 'w'));
+  const errFds = errPaths.map((path) => openSync(path, 'w'));
+  let hosts: ServiceHost[] = [];
+  let redis: RedisServer | undefined;
+  const closeHosts = () => Promise.all(hosts.map((host) => host.close()));
   let keepLogs = true;
   const deadline = setTimeout(() => {
     console.error(`FAIL the load test did not finish within ${DEADLINE_MS / 1000} s; service logs kept in ${workDir}`);
-    void host?.close().finally(() => process.exit(1));
+    void closeHosts()
+      .then(() => redis?.stop())
+      .finally(() => process.exit(1));
   }, DEADLINE_MS);
   deadline.unref();
+  /** What every service process reports, added up (memory: the worst ratio is checked). */
+  const sampleAll = () => Promise.all(hosts.map((host) => host.sample()));
 
   try {
-    host = await startServiceHost(logFd, errFd);
-    const first = await host.sample();
-    console.log('stsgate load test: the local token service under autocannon on loopback');
-    console.log(`  service     ${host.url}, its own process (pid ${host.pid}, node --expose-gc), ${host.banner.split('\n')[0]}`);
+    let env: Record<string, string> = {};
+    if (WITH_REDIS) {
+      if (!redisServerBinary) throw new Error('--redis needs redis-server (Debian: apt-get install -y redis-server)');
+      redis = await startRedisServer();
+      env = {
+        REDIS_URL: redis.url,
+        CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        // Twelve function instances, autocannon and Redis on one 2-core machine hold event loops for
+        // hundreds of milliseconds (see p99); at the default 50 ms most Redis answers would arrive too late
+        // to count, and this variant is about what the instances share, not about that machine.
+        REDIS_TIMEOUT_MS: '1000',
+        JWT_SECRET: sharedIssuer.secret,
+        JWT_ISSUER: sharedIssuer.issuer,
+        JWT_AUDIENCE: sharedIssuer.audience,
+      };
+    }
+    hosts = await Promise.all(logFds.map((logFd, i) => startServiceHost(logFd, errFds[i]!, env)));
+    const first = await sampleAll();
+    console.log(`stsgate load test: the local token service under autocannon on loopback${WITH_REDIS ? `, ${INSTANCES} instances sharing Redis` : ''}`);
+    for (const host of hosts) console.log(`  service     ${host.url}, its own process (pid ${host.pid}, node --expose-gc), ${host.banner.split('\n')[0]}`);
+    if (redis) console.log(`  shared      redis-server on 127.0.0.1:${redis.port} (REDIS_URL), one JWT issuer (JWT_SECRET) for all`);
     console.log(`  its stdout  one JSON line per request, as under npm start, written to a file and counted below`);
 
     const mintStarted = performance.now();
-    const tokens = await mintTokens(host.url);
+    const tokens = WITH_REDIS ? await mintSharedTokens() : await mintTokens(hosts[0]!.url);
     const observed = new Observations(tokens);
     const mix = CLOUDS.map((cloud) => `${cloud} ${share(CLOUD_CYCLE.filter((c) => c === cloud).length, CLOUD_CYCLE.length)}`).join(', ');
-    console.log(`  subjects    ${SUBJECTS}, a JWT each from GET /dev/token (${ms(performance.now() - mintStarted)})`);
-    console.log(`  load        ${CONNECTIONS} connections, POST with Authorization: Bearer rotating over the subjects; ${mix}`);
+    console.log(`  subjects    ${SUBJECTS}, a JWT each ${WITH_REDIS ? 'signed here with JWT_SECRET' : 'from GET /dev/token'} (${ms(performance.now() - mintStarted)})`);
+    console.log(`  load        ${CONNECTIONS} connections${INSTANCES > 1 ? ` (${CONNECTIONS / INSTANCES} to each instance)` : ''}, POST with Authorization: Bearer rotating over the subjects; ${mix}`);
     console.log('');
 
-    const warmup = await runPhase('warm-up', host.url, WARMUP_REQUESTS, observed);
-    const afterWarmup = await host.sample();
-    const main = await runPhase('main', host.url, MAIN_REQUESTS, observed);
-    const afterRun = await host.sample();
-    // The host has exited once this resolves, so its log is complete.
-    await host.close();
+    const urls = hosts.map((host) => host.url);
+    const warmup = await runPhase('warm-up', urls, WARMUP_REQUESTS, observed);
+    const afterWarmup = await sampleAll();
+    const main = await runPhase('main', urls, MAIN_REQUESTS, observed);
+    const afterRun = await sampleAll();
+    // The hosts have exited once this resolves, so their logs are complete.
+    await closeHosts();
 
     // ---- figures ----
     const phases = [warmup, main];
@@ -320,10 +403,12 @@ async function main(): Promise<number> {
 
     console.log('  STS/IAM emulator requests per cloud, against its distinct scopes (subjects sent to it):');
     const stsProblems: string[] = [];
+    const stsOf = (samples: readonly HostSample[], cloud: Cloud) =>
+      samples.some((sample) => sample.stsRequests[cloud] === undefined) ? undefined : samples.reduce((total, sample) => total + sample.stsRequests[cloud]!, 0);
     for (const cloud of CLOUDS) {
-      const total = afterRun.stsRequests[cloud];
-      const beforeMain = afterWarmup.stsRequests[cloud];
-      const initial = first.stsRequests[cloud];
+      const total = stsOf(afterRun, cloud);
+      const beforeMain = stsOf(afterWarmup, cloud);
+      const initial = stsOf(first, cloud);
       const scopes = observed.scopes[cloud].size;
       if (total === undefined || beforeMain === undefined || initial === undefined) {
         stsProblems.push(`${cloud} is not emulated, so its calls cannot be counted`);
@@ -337,19 +422,24 @@ async function main(): Promise<number> {
       );
     }
 
-    const ratio = afterRun.rss / afterWarmup.rss;
-    const gcNote = afterRun.gcForced ? 'each reading after a forced full GC, the service runs with --expose-gc' : 'no forced GC';
+    // Each process against itself; the worst of them is checked.
+    const ratios = afterRun.map((sample, i) => sample.rss / afterWarmup[i]!.rss);
+    const ratio = Math.max(...ratios);
+    const gcNote = afterRun[0]!.gcForced ? 'each reading after a forced full GC, the service runs with --expose-gc' : 'no forced GC';
     const memoryRow = (label: string, sample: HostSample) => `    ${label.padEnd(32)}${mb(sample.rss).padStart(9)}   heap ${mb(sample.heapUsed).padStart(8)}`;
-    console.log(`  service RSS (${gcNote}):`);
-    console.log(memoryRow('at start', first));
-    console.log(memoryRow(`after the first ${int(WARMUP_REQUESTS)} requests`, afterWarmup));
-    console.log(`${memoryRow(`after all ${int(answered)} requests`, afterRun)}   ratio ${ratio.toFixed(3)} (limit ${MAX_RSS_GROWTH.toFixed(2)})`);
+    for (const [i, host] of hosts.entries()) {
+      console.log(`  service RSS${INSTANCES > 1 ? ` of ${host.url}` : ''} (${gcNote}):`);
+      console.log(memoryRow('at start', first[i]!));
+      console.log(memoryRow(`after the first ${int(WARMUP_REQUESTS)} requests`, afterWarmup[i]!));
+      console.log(`${memoryRow(`after all ${int(answered)} requests`, afterRun[i]!)}   ratio ${ratios[i]!.toFixed(3)} (limit ${MAX_RSS_GROWTH.toFixed(2)})`);
+    }
 
-    const log = tallyLog(logPath);
-    const stderrLines = readFileSync(errPath, 'utf8').split('\n').filter((line) => line.trim() !== '');
+    const log = tallyLog(logPaths);
+    const stderrLines = errPaths.flatMap((path) => readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== ''));
     const byProvider = CLOUDS.map((cloud) => `${cloud} ${int(log.byProvider.get(cloud) ?? 0)}`).join(', ');
     const byCache = [...log.byCache].map(([outcome, count]) => `${outcome} ${int(count)}`).join(', ');
-    console.log(`  service log ${int(log.requests)} request lines (${byProvider}; cache: ${byCache}), ${log.otherLines} other, ${stderrLines.length} on stderr`);
+    const byShared = [...log.bySharedState].map(([outcome, count]) => `${outcome} ${int(count)}`).join(', ');
+    console.log(`  service log ${int(log.requests)} request lines (${byProvider}; cache: ${byCache}${byShared ? `; shared state: ${byShared}` : ''}), ${log.otherLines} other, ${stderrLines.length} on stderr`);
     console.log('');
 
     // ---- checks ----
@@ -382,16 +472,16 @@ async function main(): Promise<number> {
   } catch (error) {
     // Before the checks could run (the service did not start, a token could not be minted, ...): say why.
     console.error(`load test FAILED: ${error instanceof Error ? error.message : String(error)}`);
-    await host?.close();
-    const stderrTail = readFileSync(errPath, 'utf8').trim().split('\n').slice(-10);
+    await closeHosts();
+    const stderrTail = errPaths.flatMap((path) => readFileSync(path, 'utf8').trim().split('\n').slice(-10));
     for (const line of stderrTail) if (line.trim() !== '') console.error(`  service stderr: ${line.slice(0, 300)}`);
     console.error(`service logs kept in ${workDir}`);
     return 1;
   } finally {
     clearTimeout(deadline);
-    await host?.close();
-    closeSync(logFd);
-    closeSync(errFd);
+    await closeHosts();
+    await redis?.stop();
+    for (const fd of [...logFds, ...errFds]) closeSync(fd);
     if (!keepLogs) rmSync(workDir, { recursive: true, force: true });
   }
 }

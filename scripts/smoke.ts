@@ -3,8 +3,8 @@
  *
  * Post-deploy check of a deployed token function through its HTTP trigger: a CORS preflight, a request
  * without a token (must be 401), and a request with one (must be 200 with the contract's fields). Keys
- * are masked in the output. Plain HTTPS is all it takes, so no cloud SDK is needed (see the README's
- * design notes on @alicloud/fc2).
+ * are masked in the output. Plain HTTPS is all it takes, so no cloud SDK is needed (see docs/design.md
+ * on @alicloud/fc2).
  *
  * @module
  */

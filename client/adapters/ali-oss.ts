@@ -16,10 +16,15 @@
  * time the previous keys stay valid after the refresh point (half the lifetime by default), so ali-oss has
  * new keys well before the old ones expire, and requests that race a refresh still carry keys that work.
  *
+ * An `OSS` instance belongs to the user it was built for: once the client has seen another user (or a
+ * sign-out), `refreshSTSToken` rejects with `identity_changed` instead of handing it anyone's keys, so
+ * the instance fails its next refresh rather than quietly switching users. Build a new one per sign-in.
+ *
  * @module
  */
 import type { StsClient, TokenRequest } from '../types.js';
 import { expectProvider } from './internal/expect-provider.js';
+import { sameIdentityAs } from './internal/same-identity.js';
 
 /** The keys in the shape ali-oss copies into its options (and that `refreshSTSToken` must return). */
 export interface AliOssKeys {
@@ -53,8 +58,14 @@ const MAX_POLL_MS = 60_000;
 export async function aliOssOptions(client: StsClient, options: AliOssAdapterOptions = {}): Promise<AliOssOptions> {
   const { request } = options;
   const credentials = expectProvider(await client.getCredentials(request), 'aliyun', 'aliOssOptions');
-  const refreshSTSToken = async (): Promise<AliOssKeys> =>
-    aliOssKeys(expectProvider(await client.getCredentials(request), 'aliyun', 'aliOssOptions'));
+  const checkSameUser = sameIdentityAs(client, 'aliOssOptions');
+  const refreshSTSToken = async (): Promise<AliOssKeys> => {
+    checkSameUser();
+    const next = await client.getCredentials(request);
+    // The call itself may be what revealed another user.
+    checkSameUser();
+    return aliOssKeys(expectProvider(next, 'aliyun', 'aliOssOptions'));
+  };
   return {
     ...aliOssKeys(credentials),
     region: aliOssRegion(credentials.region),

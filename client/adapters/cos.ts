@@ -16,12 +16,18 @@
  * official demo never calls back on failure), and gives the real error to `onError`, the only place the
  * app can see that the user must log in again.
  *
+ * A `getAuthorization` belongs to the user signed in when it was made (or the first one after): once the
+ * client has seen another user or a sign-out, it answers with no credentials and hands `onError` an
+ * `identity_changed` error, so the COS instance fails rather than quietly switching users. COS keeps the
+ * keys it already has until their `ExpiredTime`: drop the instance on sign-out and build a new one.
+ *
  * Leave COS's `ScopeLimit` off: stsgate's keys cover the whole granted prefix, not one object.
  *
  * @module
  */
 import type { StsClient, StsCredentials, TokenRequest } from '../types.js';
 import { expectProvider } from './internal/expect-provider.js';
+import { sameIdentityAs } from './internal/same-identity.js';
 
 /** What cos-js-sdk-v5 expects from `getAuthorization`'s callback (its `COS.Credentials`). */
 export interface CosCredentials {
@@ -65,11 +71,20 @@ const NO_CREDENTIALS: CosCredentials = { TmpSecretId: '', TmpSecretKey: '', Secu
 
 export function cosGetAuthorization(client: StsClient, options: CosAdapterOptions = {}): CosGetAuthorization {
   const { request, onError, now = Date.now } = options;
+  const checkSameUser = sameIdentityAs(client, 'cosGetAuthorization');
   return (authorizationRequest, callback) => {
+    try {
+      checkSameUser();
+    } catch (error) {
+      fail(error);
+      return;
+    }
     client.getCredentials(request).then(
       (credentials) => {
         let answer: CosCredentials;
         try {
+          // The call itself may be what revealed another user.
+          checkSameUser();
           expectProvider(credentials, 'tencent', 'cosGetAuthorization');
           answer = cosCredentials(credentials, client.refreshAt(request), now(), Date.now() + (authorizationRequest?.SystemClockOffset ?? 0));
         } catch (error) {

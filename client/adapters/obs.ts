@@ -9,10 +9,15 @@
  * tracks expiry itself, so someone has to call `refresh` in time: `keepObsClientFresh` does, at the
  * stsgate client's refresh point.
  *
+ * An ObsClient belongs to the user it was set up for: when the stsgate client sees a sign-out or another
+ * user, `keepObsClientFresh` stops at once and reports `identity_changed` to `onError`. The ObsClient
+ * still holds the old user's keys until they expire: drop it on sign-out and build a new one.
+ *
  * @module
  */
 import type { StsClient, StsCredentials, TokenRequest } from '../types.js';
 import { expectProvider } from './internal/expect-provider.js';
+import { identityChanged } from '../errors.js';
 
 /** The options `new ObsClient(…)` needs for temporary keys; spread them and add `timeout`, … as needed. */
 export interface ObsClientOptions {
@@ -31,7 +36,11 @@ export interface RefreshableObsClient {
 export interface KeepObsClientFreshOptions {
   /** The token request body for these keys: the same one the ObsClient's first keys came from. */
   readonly request?: TokenRequest;
-  /** Called with each failed refresh; `UnauthorizedError` means: log in again. Refreshing goes on. */
+  /**
+   * Called with each failed refresh; `UnauthorizedError` means: log in again, and refreshing goes on.
+   * Called once with StsClientError `identity_changed` when refreshing stopped because the signed-in user
+   * changed: drop this ObsClient (it keeps the old user's keys until they expire) and build a new one.
+   */
   readonly onError?: (error: unknown) => void;
   /** First wait after a failed refresh, doubled per failure in a row up to `maxRetryDelayMs`. Default 1000. */
   readonly retryDelayMs?: number;
@@ -42,7 +51,10 @@ export interface KeepObsClientFreshOptions {
 }
 
 export interface ObsFreshness {
-  /** Stops refreshing (e.g. on logout, or when the ObsClient is dropped); clears every timer. */
+  /**
+   * Stops refreshing (e.g. when the ObsClient is dropped); clears every timer. Happens by itself when the
+   * client sees another user or a sign-out (`clear()`, or `getToken` giving no token).
+   */
   stop(): void;
 }
 
@@ -73,6 +85,20 @@ export function keepObsClientFresh(obsClient: RefreshableObsClient, client: StsC
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failuresInARow = 0;
+  // Sign-out or another user: this ObsClient was set up for the previous one. Stop at once rather than
+  // at the next refresh point, and never hand it anyone's keys again.
+  const unsubscribe = client.onIdentityChange(() => {
+    if (stopped) return;
+    stop();
+    onError?.(identityChanged('since keepObsClientFresh started: drop this ObsClient and create a new one'));
+  });
+
+  function stop(): void {
+    stopped = true;
+    unsubscribe();
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  }
 
   const schedule = (delayMs: number) => {
     timer = setTimeout(() => void refresh(), Math.min(MAX_TIMER_MS, Math.max(0, delayMs)));
@@ -86,6 +112,7 @@ export function keepObsClientFresh(obsClient: RefreshableObsClient, client: StsC
     timer = undefined;
     try {
       const credentials = expectProvider(await client.getCredentials(request), 'huawei', 'keepObsClientFresh');
+      // Stopped meanwhile, by the app or by an identity change (this very call may have revealed one).
       if (stopped) return;
       obsClient.refresh(credentials.accessKeyId, credentials.accessKeySecret, credentials.securityToken);
       const refreshAt = client.refreshAt(request);
@@ -107,11 +134,5 @@ export function keepObsClientFresh(obsClient: RefreshableObsClient, client: StsC
   // Nothing cached (e.g. after clear()): the ObsClient's keys are of unknown age, so fetch now.
   schedule(firstRefreshAt === undefined ? 0 : firstRefreshAt - now());
 
-  return {
-    stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
-  };
+  return { stop };
 }

@@ -1,21 +1,27 @@
 /**
- * One exchange with the token endpoint: attempts, per-attempt timeouts and retries. Knows nothing of
- * caching; it returns the credentials with what is needed to place them on the local clock.
+ * One exchange with the token endpoint: attempts, per-attempt timeouts and retries, for keys or for a
+ * signed upload or download (the same rules for every route). Knows nothing of caching; it returns the
+ * answer with what is needed to place it on the local clock.
  *
  * @module
  */
-import { StsClientError, UnauthorizedError } from '../errors.js';
+import { abortedError, StsClientError, UnauthorizedError } from '../errors.js';
 import type { StsCredentials } from '../types.js';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
 import type { ResolvedOptions } from './options.js';
 import { parseCredentials } from './response-body.js';
 
-export interface FetchedCredentials {
-  readonly credentials: StsCredentials;
+/** A 200's answer, parsed, with when it arrived. */
+export interface Exchanged<T> {
+  readonly value: T;
   /** Local time (the `now()` clock) when the answer arrived. */
   readonly receivedAt: number;
   /** The server's clock at that moment, from its `Date` header, when the header was readable. */
   readonly serverDate: number | undefined;
+}
+
+export interface FetchedCredentials extends Omit<Exchanged<StsCredentials>, 'value'> {
+  readonly credentials: StsCredentials;
 }
 
 /** Network errors, timeouts, 429 and 5xx: worth another attempt, and worth falling back to valid keys. */
@@ -26,26 +32,52 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Resolves with credentials, or rejects with the last attempt's StsClientError, or with whatever
- * `getToken` threw (unchanged: it is the app's own error, and retrying it is the app's business).
+ * The login token for an attempt (from 1), ready for the header. Asked again for every attempt, so a
+ * token the app refreshed meanwhile is used; may throw to end the exchange (e.g. the user changed).
  */
-export async function fetchCredentials(options: ResolvedOptions, body: string | undefined): Promise<FetchedCredentials> {
+export type TokenForAttempt = (attempt: number) => string | Promise<string>;
+
+export interface ExchangeRequest<T> {
+  /** The route: the keys endpoint, or its `uploads` or `downloads` sibling. */
+  readonly url: string;
+  /** The JSON body, or undefined for none. */
+  readonly body: string | undefined;
+  readonly tokenFor: TokenForAttempt;
+  /** Turns a 200's body into the answer, or throws StsClientError `invalid_response` (not retried). */
+  readonly parse: (text: string) => T;
+  /** Ends the exchange at once, during an attempt or between two, with StsClientError `aborted`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Resolves with the parsed answer, or rejects with the last attempt's StsClientError, or with whatever
+ * `tokenFor` threw (unchanged: a `getToken` error is the app's own, and retrying it is the app's business).
+ */
+export async function exchange<T>(options: ResolvedOptions, request: ExchangeRequest<T>): Promise<Exchanged<T>> {
+  const { signal } = request;
   for (let attempt = 1; ; attempt += 1) {
-    const outcome = await attemptOnce(options, body);
+    if (signal?.aborted) throw abortedError('the token endpoint request', signal);
+    const outcome = await attemptOnce(options, request, await request.tokenFor(attempt));
     if (!('retryable' in outcome)) return outcome;
     if (attempt >= options.maxAttempts) throw outcome.retryable;
-    await sleep(backoffDelay(attempt, outcome.retryAfterMs, options));
+    await sleep(backoffDelay(attempt, outcome.retryAfterMs, options), signal);
   }
 }
 
-type AttemptOutcome = FetchedCredentials | { readonly retryable: StsClientError; readonly retryAfterMs?: number };
+/** Temporary keys from the keys endpoint. */
+export async function fetchCredentials(options: ResolvedOptions, body: string | undefined, tokenFor: TokenForAttempt): Promise<FetchedCredentials> {
+  const { value, receivedAt, serverDate } = await exchange(options, { url: options.endpoint, body, tokenFor, parse: parseCredentials });
+  return { credentials: value, receivedAt, serverDate };
+}
 
-async function attemptOnce(options: ResolvedOptions, body: string | undefined): Promise<AttemptOutcome> {
-  const token = usableToken(await options.getToken());
+type AttemptOutcome<T> = Exchanged<T> | { readonly retryable: StsClientError; readonly retryAfterMs?: number };
+
+async function attemptOnce<T>(options: ResolvedOptions, request: ExchangeRequest<T>, token: string): Promise<AttemptOutcome<T>> {
+  const { body, signal } = request;
   const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
 
-  const deadline = startDeadline(options.timeoutMs);
+  const deadline = startDeadline(options.timeoutMs, signal);
   try {
     let response: Response;
     let text: string;
@@ -53,11 +85,12 @@ async function attemptOnce(options: ResolvedOptions, body: string | undefined): 
       // credentials: 'omit': the endpoint authenticates by the Bearer token alone; cookies for its
       // domain have no business there, and omitting them keeps the CORS rules simple.
       response = await deadline.race(
-        options.fetch(options.endpoint, { method: 'POST', headers, body, credentials: 'omit', signal: deadline.signal }),
+        options.fetch(request.url, { method: 'POST', headers, body, credentials: 'omit', signal: deadline.signal }),
       );
       // The body is read under the same deadline: a server can stall after the headers, too.
       text = await deadline.race(response.text());
     } catch (error) {
+      if (signal?.aborted) throw abortedError('the token endpoint request', signal);
       const message = deadline.expired
         ? `the token endpoint did not answer within ${options.timeoutMs} ms`
         : 'the token endpoint could not be reached';
@@ -66,7 +99,7 @@ async function attemptOnce(options: ResolvedOptions, body: string | undefined): 
     const receivedAt = options.now();
 
     if (response.ok) {
-      return { credentials: parseCredentials(text), receivedAt, serverDate: parseDate(response.headers.get('Date')) };
+      return { value: request.parse(text), receivedAt, serverDate: parseDate(response.headers.get('Date')) };
     }
     const { error, description } = parseErrorBody(text);
     const status = response.status;
@@ -81,17 +114,6 @@ async function attemptOnce(options: ResolvedOptions, body: string | undefined): 
   }
 }
 
-/**
- * The token as it may go into a header. Nothing here ever quotes the token: a runtime's own header
- * error would, which is why a malformed one is refused before fetch sees it.
- */
-function usableToken(token: unknown): string {
-  const trimmed = typeof token === 'string' ? token.trim() : '';
-  if (trimmed === '') throw new UnauthorizedError('no login token: getToken returned nothing; log in first');
-  if (!/^[\x21-\x7e]+$/.test(trimmed)) throw new UnauthorizedError('the login token from getToken contains characters a header cannot carry');
-  return trimmed;
-}
-
 interface Deadline {
   readonly signal: AbortSignal;
   readonly expired: boolean;
@@ -103,7 +125,8 @@ interface Deadline {
   cancel(): void;
 }
 
-function startDeadline(timeoutMs: number): Deadline {
+/** Ends with the timeout, or earlier when the caller's `abortSignal` aborts (then `expired` stays false). */
+function startDeadline(timeoutMs: number, abortSignal: AbortSignal | undefined): Deadline {
   const controller = new AbortController();
   let expired = false;
   let onExpiry: (() => void) | undefined;
@@ -112,23 +135,42 @@ function startDeadline(timeoutMs: number): Deadline {
   });
   // The expiry promise may never be raced (a synchronous throw before the first race); keep it quiet.
   expiry.catch(() => undefined);
-  const timer = setTimeout(() => {
-    expired = true;
+  const end = () => {
     controller.abort();
     onExpiry?.();
+  };
+  const timer = setTimeout(() => {
+    expired = true;
+    end();
   }, timeoutMs);
+  abortSignal?.addEventListener('abort', end);
+  if (abortSignal?.aborted) end();
   return {
     signal: controller.signal,
     get expired() {
       return expired;
     },
     race: (promise) => Promise.race([promise, expiry]),
-    cancel: () => clearTimeout(timer),
+    cancel: () => {
+      clearTimeout(timer);
+      abortSignal?.removeEventListener('abort', end);
+    },
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`; ends early, rejecting with `aborted`, when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortedError('the token endpoint request', signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function parseDate(header: string | null): number | undefined {

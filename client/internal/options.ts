@@ -6,17 +6,22 @@
  */
 import type { StsClientOptions, TokenRequest } from '../types.js';
 import { canonicalRequest } from './request-body.js';
+import { routeUrl } from './routes.js';
 
 export interface ResolvedOptions {
   readonly endpoint: string;
-  readonly getToken: () => string | Promise<string>;
+  readonly getToken: StsClientOptions['getToken'];
   readonly refreshWhenRemaining: number;
   readonly request: TokenRequest | undefined;
   readonly maxAttempts: number;
   readonly baseBackoffMs: number;
   readonly maxBackoffMs: number;
   readonly timeoutMs: number;
+  readonly uploadsEndpoint: string;
+  readonly downloadsEndpoint: string;
   readonly fetch: typeof fetch;
+  /** The XMLHttpRequest to upload with, looked up per call; undefined where there is none. */
+  readonly XMLHttpRequest: () => typeof XMLHttpRequest | undefined;
   readonly now: () => number;
   readonly random: () => number;
 }
@@ -34,11 +39,14 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 export function resolveOptions(options: StsClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('createStsClient: options must be an object');
-  if (typeof options.endpoint !== 'string' || options.endpoint.trim() === '') {
-    throw new TypeError('createStsClient: options.endpoint must be a non-empty URL string');
+  for (const name of ['endpoint', 'uploadsEndpoint', 'downloadsEndpoint'] as const) {
+    const value: unknown = options[name];
+    if ((name === 'endpoint' || value !== undefined) && (typeof value !== 'string' || value.trim() === '')) {
+      throw new TypeError(`createStsClient: options.${name} must be a non-empty URL string`);
+    }
   }
   requireFunction(options, 'getToken');
-  for (const name of ['fetch', 'now', 'random'] as const) if (options[name] !== undefined) requireFunction(options, name);
+  for (const name of ['fetch', 'XMLHttpRequest', 'now', 'random'] as const) if (options[name] !== undefined) requireFunction(options, name);
   if (options.fetch === undefined && typeof globalThis.fetch !== 'function') {
     throw new TypeError('createStsClient: there is no global fetch here; pass options.fetch');
   }
@@ -57,6 +65,7 @@ export function resolveOptions(options: StsClientOptions): ResolvedOptions {
   const timeoutMs = numberOption(options, 'timeoutMs', (v) => v > 0 && v <= MAX_TIMER_MS, `a number of ms above 0 and at most ${MAX_TIMER_MS}`);
 
   const injectedFetch = options.fetch;
+  const injectedXhr = options.XMLHttpRequest as typeof XMLHttpRequest | undefined;
   return {
     endpoint: options.endpoint,
     getToken: options.getToken,
@@ -69,6 +78,9 @@ export function resolveOptions(options: StsClientOptions): ResolvedOptions {
     // Looked up per call, so a polyfill installed after construction is used. Called as a plain function:
     // a browser's fetch throws "Illegal invocation" when called as a method of another object.
     fetch: (input, init) => (injectedFetch ?? globalThis.fetch)(input, init),
+    uploadsEndpoint: options.uploadsEndpoint ?? routeUrl(options.endpoint, 'uploads'),
+    downloadsEndpoint: options.downloadsEndpoint ?? routeUrl(options.endpoint, 'downloads'),
+    XMLHttpRequest: () => injectedXhr ?? (globalThis as { XMLHttpRequest?: typeof XMLHttpRequest }).XMLHttpRequest,
     now: options.now ?? (() => Date.now()),
     random: options.random ?? Math.random,
   };
@@ -85,7 +97,7 @@ function numberOption(options: StsClientOptions, name: NumberOptionName, valid: 
   return value;
 }
 
-function requireFunction(options: StsClientOptions, name: 'getToken' | 'fetch' | 'now' | 'random'): void {
+function requireFunction(options: StsClientOptions, name: 'getToken' | 'fetch' | 'XMLHttpRequest' | 'now' | 'random'): void {
   if (typeof options[name] !== 'function') throw new TypeError(`createStsClient: options.${name} must be a function`);
 }
 

@@ -8,18 +8,11 @@
 import { StsClientError } from '../errors.js';
 import type { StsCredentials, StsGrant } from '../types.js';
 
-const PROVIDERS: readonly StsCredentials['provider'][] = ['aliyun', 'tencent', 'huawei'];
+export const PROVIDERS: readonly StsCredentials['provider'][] = ['aliyun', 'tencent', 'huawei'];
 const STRING_FIELDS = ['accessKeyId', 'accessKeySecret', 'securityToken', 'expiration', 'bucket', 'region', 'prefix'] as const;
 
 export function parseCredentials(text: string): StsCredentials {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalid('the body is not JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body is not a JSON object');
-  const fields = body as Record<string, unknown>;
+  const fields = jsonObject(text, invalid);
 
   const provider = fields.provider;
   if (typeof provider !== 'string' || !(PROVIDERS as readonly string[]).includes(provider)) {
@@ -85,6 +78,18 @@ function parseGrants(value: unknown): readonly StsGrant[] {
       });
     }),
   );
+}
+
+/** The body as a JSON object, or what `invalid` makes of the reason it is not one. */
+export function jsonObject(text: string, invalid: (reason: string) => Error): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalid('the body is not JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body is not a JSON object');
+  return body as Record<string, unknown>;
 }
 
 function invalid(reason: string): StsClientError {

@@ -6,6 +6,7 @@
  * @module
  */
 import { StsClientError, UnauthorizedError } from './client/index.js';
+import { CorsRefusedError } from './cors-check.js';
 import { formatTimeLeft, maskAccessKeyId, maskSecret, secondsLeft } from './format.js';
 import { LoginError } from './login.js';
 
@@ -31,9 +32,10 @@ const CREDENTIAL_FIELDS = ['provider', 'bucket', 'region', 'prefix', 'actions', 
  * Adds a card for `provider` to `container`. Each field gets `data-testid="<provider>-<field>"`.
  * @param {Provider} provider
  * @param {HTMLElement} container
+ * @param {boolean} emulated whether the keys come from a local STS emulator rather than the real cloud
  * @returns {Card}
  */
-export function createCard(provider, container) {
+export function createCard(provider, container, emulated) {
   const template = /** @type {HTMLTemplateElement} */ (document.getElementById('card-template'));
   const card = /** @type {HTMLElement} */ (template.content.firstElementChild?.cloneNode(true));
   card.dataset.testid = `${provider}-card`;
@@ -54,6 +56,9 @@ export function createCard(provider, container) {
   title.textContent = TITLES[provider];
   title.id = `${provider}-title`;
   card.setAttribute('aria-labelledby', title.id);
+  const source = field('source');
+  source.textContent = emulated ? 'Local emulator: not real keys' : 'Real cloud: real keys';
+  source.dataset.source = emulated ? 'emulated' : 'real';
   container.append(card);
 
   /** When the shown credentials expire, in ms; undefined while none are shown. */
@@ -67,7 +72,10 @@ export function createCard(provider, container) {
   };
   const clearCredentials = () => {
     expiresAtMs = undefined;
-    for (const name of CREDENTIAL_FIELDS) field(name).textContent = '—';
+    for (const name of CREDENTIAL_FIELDS) {
+      field(name).textContent = '—';
+      field(name).removeAttribute('title');
+    }
     field('expiration').removeAttribute('datetime');
   };
 
@@ -87,9 +95,15 @@ export function createCard(provider, container) {
       field('error').hidden = true;
       field('error').textContent = '';
       field('provider').textContent = credentials.provider;
-      field('bucket').textContent = credentials.bucket;
-      field('region').textContent = credentials.region;
-      field('prefix').textContent = credentials.prefix;
+      // Long values are cut short on screen (styles.css); the title keeps them readable in full.
+      for (const [name, value] of /** @type {const} */ ([
+        ['bucket', credentials.bucket],
+        ['region', credentials.region],
+        ['prefix', credentials.prefix],
+      ])) {
+        field(name).textContent = value;
+        field(name).title = value;
+      }
       field('actions').textContent = credentials.actions.join(', ');
       field('access-key-id').textContent = maskAccessKeyId(credentials.accessKeyId);
       field('access-key-secret').textContent = maskSecret(credentials.accessKeySecret);
@@ -136,6 +150,7 @@ function describe(error) {
     // The endpoint's own explanation when it gave one (written for developers, never a secret).
     return { code: `${status}${error.error ?? error.code}`, detail: error.description ?? error.message };
   }
+  if (error instanceof CorsRefusedError) return { code: 'cors_refused', detail: `The token service refused this origin (${error.origin}): add it to CORS_ALLOWED_ORIGINS and restart npm start.` };
   if (error instanceof LoginError) return { code: 'login_failed', detail: error.message };
   return { code: 'error', detail: error instanceof Error ? error.message : String(error) };
 }

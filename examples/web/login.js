@@ -1,7 +1,9 @@
 // @ts-check
 /**
- * The demo's stand-in for an app's login: a development JWT from the local token service's identity
- * provider (`GET /dev/token?sub=…`). A real app would return its own session's JWT instead.
+ * The demo's stand-in for an app's login: a development JWT from the demo site's own origin
+ * (`GET /dev-login?sub=…`, see local/demo-site.ts), held like an app holds its session. The browser client
+ * calls `getToken` on every `getCredentials()`, so `getToken` answers from the session and only logs in
+ * again when the token is close to expiring, as an app's auth library would.
  *
  * @module
  */
@@ -11,21 +13,66 @@ export class LoginError extends Error {
   name = 'LoginError';
 }
 
+/** Log in again when less than this is left of the token (development tokens live five minutes). */
+const RENEW_BEFORE_EXPIRY_MS = 60_000;
+
 /**
- * A fresh development JWT for `subject`. Fetched on every call: the client asks for a token on each
- * network request, and a fresh one never expires mid-demo (they live five minutes).
- * @param {string} tokenService the token service's origin
- * @param {string} tokenPath
- * @param {string} subject
- * @returns {Promise<string>}
+ * @typedef {object} DevelopmentSession
+ * @property {(subject: string) => void} signIn Starts a session for `subject` (the next getToken logs in).
+ * @property {() => Promise<string>} getToken The session's JWT, from memory while it is fresh.
  */
-export async function developmentToken(tokenService, tokenPath, subject) {
-  let response;
-  try {
-    response = await fetch(`${tokenService}${tokenPath}?sub=${encodeURIComponent(subject)}`, { cache: 'no-store' });
-  } catch {
-    throw new LoginError(`development login unreachable at ${tokenService}${tokenPath}: is npm start still running?`);
+
+/**
+ * @param {string} loginPath same-origin path of the development login
+ * @returns {DevelopmentSession}
+ */
+export function developmentSession(loginPath) {
+  /** @type {{ subject: string, token: Promise<string> | undefined, expiresAtMs: number }} */
+  let session = { subject: '', token: undefined, expiresAtMs: 0 };
+
+  /** @param {string} subject */
+  async function logIn(subject) {
+    let response;
+    try {
+      response = await fetch(`${loginPath}?sub=${encodeURIComponent(subject)}`, { cache: 'no-store' });
+    } catch {
+      throw new LoginError('the development login is unreachable: is npm start still running?');
+    }
+    if (!response.ok) throw new LoginError(`the development login answered HTTP ${response.status}`);
+    return response.text();
   }
-  if (!response.ok) throw new LoginError(`development login answered HTTP ${response.status}`);
-  return response.text();
+
+  return {
+    signIn(subject) {
+      session = { subject, token: undefined, expiresAtMs: 0 };
+    },
+    async getToken() {
+      const current = session;
+      if (!current.token || Date.now() >= current.expiresAtMs - RENEW_BEFORE_EXPIRY_MS) {
+        // One login for all the callers that find the session stale at the same moment.
+        current.token = logIn(current.subject);
+        current.expiresAtMs = Number.POSITIVE_INFINITY;
+        current.token.then(
+          (token) => (current.expiresAtMs = expiryOf(token)),
+          () => (current.token = undefined),
+        );
+      }
+      return current.token;
+    },
+  };
+}
+
+/**
+ * When the token expires, in ms, read from its payload (unverified: only to know when to log in again).
+ * An unreadable token counts as expiring now, so the next call logs in afresh.
+ * @param {string} token
+ */
+function expiryOf(token) {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const { exp } = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/')));
+    return typeof exp === 'number' ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -1,13 +1,13 @@
 /**
  * The one shape every platform adapter has: turn the native context into an Invocation and the native
  * event into the core's HTTP event, run the shared handler, turn its response back. An event that is
- * not an HTTP request at all is answered 400 here, so nothing thrown ever reaches the platform.
+ * not an HTTP request at all is answered 400 (through the handler, so it gets a request id and a log
+ * line like any other), and nothing thrown ever reaches the platform.
  *
  * @module
  */
 import type { Env } from '../../lib/config/env.js';
 import { invalidRequest, serverError } from '../../lib/errors.js';
-import { errorResponse } from '../../lib/http/response.js';
 import type { HttpEvent, HttpHandler, HttpResponse } from '../../lib/http/types.js';
 import type { Invocation } from '../../lib/invocation.js';
 
@@ -25,10 +25,10 @@ export function createPlatformHandler<R>(translate: PlatformTranslation<R>, hand
       invocation = withSafeDeadline(translate.invocation(context, env));
     } catch {
       // A context that cannot even be read is the platform's fault, not the caller's.
-      return translate.response(errorResponse(serverError()));
+      return translate.response(await handleHttp.refuse(serverError(), { requestId: '', remainingMs: () => 0, env }));
     }
     const httpEvent = translate.event(event);
-    if (typeof httpEvent === 'string') return translate.response(errorResponse(invalidRequest(httpEvent)));
+    if (typeof httpEvent === 'string') return translate.response(await handleHttp.refuse(invalidRequest(httpEvent), invocation));
     return translate.response(await handleHttp(httpEvent, invocation));
   };
 }

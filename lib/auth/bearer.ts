@@ -14,10 +14,10 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') throw missingToken();
-  if (authorization.length > MAX_TOKEN_BYTES + 64) throw invalidToken('the token is too large');
+  if (authorization.length > MAX_TOKEN_BYTES + 64) throw invalidToken('the token is too large', 'too_large');
   const match = BEARER.exec(authorization);
-  if (!match) throw invalidToken('the Authorization header must be "Bearer <token>"');
+  if (!match) throw invalidToken('the Authorization header must be "Bearer <token>"', 'not_bearer');
   const token = match[1] as string;
-  if (token.length > MAX_TOKEN_BYTES) throw invalidToken('the token is too large');
+  if (token.length > MAX_TOKEN_BYTES) throw invalidToken('the token is too large', 'too_large');
   return token;
 }

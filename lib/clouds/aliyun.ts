@@ -26,6 +26,7 @@ const ROLE_ARN = /^acs:ram::\d+:role\/[A-Za-z0-9.-]{1,64}$/;
 
 export const aliyun: CloudPlugin<AliyunConfig> = {
   id: 'aliyun',
+  issuer: (config) => config.roleArn,
   // A role's MaxSessionDuration is at most 12 hours; STS refuses anything longer than the role allows.
   maxDurationSeconds: 43_200,
   // RAM has no condition key on an upload's size or type ("OSS has no built-in setting to reject uploads by

@@ -49,6 +49,9 @@ const readHuaweiEnv = (env: Env) =>
 
 export const huawei: CloudPlugin<HuaweiConfig> = {
   id: 'huawei',
+  // Without an agency URN the keys are the function's own agency's (IAM securitytokens), which the
+  // configuration does not name: deployments sharing Redis then need their own REDIS_KEY_PREFIX.
+  issuer: (config) => config.agencyUrn ?? 'function agency',
   // securitytokens issues for 15 minutes to 24 hours; AssumeAgency's lower cap is checked in loadConfig.
   maxDurationSeconds: 86_400,
   // OBS condition keys for PutObject are acl, copysource and metadata-directive only: no size or type

@@ -29,6 +29,7 @@ const REGION = /^[a-z]{2,4}-[a-z0-9-]{2,40}$/;
 
 export const tencent: CloudPlugin<TencentConfig> = {
   id: 'tencent',
+  issuer: (config) => config.roleArn,
   // AssumeRole's DurationSeconds maximum; the role's own session duration may be lower.
   maxDurationSeconds: 43_200,
   // CAM evaluates cos:content-length and cos:content-type on uploads (cloud.tencent.com/document/product/436/71306).

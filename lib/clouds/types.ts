@@ -38,6 +38,12 @@ export interface CloudPlugin<C = unknown> {
   credentialSources(config: C): readonly CredentialSource[];
   /** The session policy, in this cloud's grammar, exactly as it will be sent. */
   sessionPolicy(scope: Scope, config: C): string;
+  /**
+   * Whose keys this deployment issues (the role or agency it asks STS for), so that deployments sharing
+   * one Redis never hand out each other's keys. Every instance of a deployment agrees; endpoints do not
+   * count (the same role through another endpoint issues the same keys).
+   */
+  issuer(config: C): string;
   issue(request: IssueRequest<C>): Promise<IssuedCredentials>;
 }
 

@@ -8,7 +8,7 @@
  */
 import middy from '@middy/core';
 import type { Context as LambdaContext } from 'aws-lambda';
-import { serverError } from '../errors.js';
+import { type StsgateError, serverError } from '../errors.js';
 import type { Invocation, RequestTrace } from '../invocation.js';
 import { errorFields, type Logger } from '../log.js';
 import type { TokenService } from '../token-service.js';
@@ -17,6 +17,7 @@ import { httpCors } from './middleware/cors.js';
 import { httpErrorResponse } from './middleware/error-response.js';
 import { httpMethodGuard } from './middleware/method-guard.js';
 import { httpRequestNormalizer } from './middleware/request-normalizer.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { errorResponse, jsonResponse } from './response.js';
 import type { HttpEvent, HttpHandler, HttpResponse, PipelineContext } from './types.js';
 
@@ -62,36 +63,59 @@ export function createMisconfiguredHandler(options: PipelineOptions): HttpHandle
 
 type TracedHandler = (event: HttpEvent, invocation: Invocation, trace: RequestTrace) => Promise<HttpResponse>;
 
-/** Writes the request's single log line, and makes sure nothing thrown ever reaches the platform. */
+/** Every request, and every refused invocation, is answered through {@link logged}. */
 function withRequestLog(options: PipelineOptions, handle: TracedHandler): HttpHandler {
-  return async function handleHttpRequest(event, invocation) {
-    const started = performance.now();
-    const trace: RequestTrace = {};
-    let response: HttpResponse;
-    try {
-      response = await handle(event, invocation, trace);
-    } catch (error) {
-      options.logger.log('error', 'unhandled error', { requestId: invocation.requestId, ...errorFields(error) });
-      trace.errorCode = 'server_error';
-      response = errorResponse(serverError());
-    }
-    const status = response.statusCode;
-    options.logger.log(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', {
-      requestId: invocation.requestId,
-      provider: options.provider,
-      method: methodOf(event),
-      subject: trace.subject,
-      outcome: status === 204 ? 'preflight' : status < 400 ? 'issued' : status < 500 ? 'refused' : 'failed',
-      status,
-      error: trace.errorCode,
-      upstreamCode: trace.upstreamCode,
-      cache: trace.cache,
-      credentialSource: trace.credentialSource,
-      latencyMs: Math.round((performance.now() - started) * 10) / 10,
-      stsLatencyMs: trace.stsLatencyMs,
+  const handleHttpRequest = (event: HttpEvent, invocation: Invocation) =>
+    logged(options, methodOf(event), invocation, (withId, trace) => handle(event, withId, trace));
+  const refuse = (error: StsgateError, invocation: Invocation) =>
+    logged(options, undefined, invocation, async (_withId, trace) => {
+      trace.errorCode = error.code;
+      if (error.reason) trace.reason = error.reason;
+      return errorResponse(error);
     });
-    return response;
-  };
+  return Object.assign(handleHttpRequest, { refuse });
+}
+
+/**
+ * Settles the request id, writes the request's single log line, puts the id on the response, and makes
+ * sure nothing thrown ever reaches the platform.
+ */
+async function logged(
+  options: PipelineOptions,
+  method: string | undefined,
+  platformInvocation: Invocation,
+  handle: (invocation: Invocation, trace: RequestTrace) => Promise<HttpResponse>,
+): Promise<HttpResponse> {
+  const started = performance.now();
+  const invocation: Invocation = { ...platformInvocation, requestId: requestIdFor(platformInvocation.requestId) };
+  const trace: RequestTrace = {};
+  let response: HttpResponse;
+  try {
+    response = await handle(invocation, trace);
+  } catch (error) {
+    options.logger.log('error', 'unhandled error', { requestId: invocation.requestId, ...errorFields(error) });
+    trace.errorCode = 'server_error';
+    response = errorResponse(serverError());
+  }
+  response.headers[REQUEST_ID_HEADER] = invocation.requestId;
+  const status = response.statusCode;
+  options.logger.log(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', {
+    requestId: invocation.requestId,
+    provider: options.provider,
+    method,
+    subject: trace.subject,
+    outcome: status === 204 ? 'preflight' : status < 400 ? 'issued' : status < 500 ? 'refused' : 'failed',
+    status,
+    error: trace.errorCode,
+    reason: trace.reason,
+    upstreamCode: trace.upstreamCode,
+    cache: trace.cache,
+    sharedState: trace.sharedState,
+    credentialSource: trace.credentialSource,
+    latencyMs: Math.round((performance.now() - started) * 10) / 10,
+    stsLatencyMs: trace.stsLatencyMs,
+  });
+  return response;
 }
 
 function methodOf(event: HttpEvent): string | undefined {

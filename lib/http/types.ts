@@ -5,6 +5,7 @@
  * @module
  */
 import type { APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
+import type { StsgateError } from '../errors.js';
 import type { Invocation, RequestTrace } from '../invocation.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -16,7 +17,14 @@ export interface HttpResponse {
 }
 
 /** One platform-neutral HTTP handler; adapters call it and translate its result. It never throws. */
-export type HttpHandler = (event: HttpEvent, invocation: Invocation) => Promise<HttpResponse>;
+export interface HttpHandler {
+  (event: HttpEvent, invocation: Invocation): Promise<HttpResponse>;
+  /**
+   * Answers an invocation that never became an HTTP request (an event of another kind, a context that
+   * cannot be read) with `error`, with the request id and log line every response gets.
+   */
+  refuse(error: StsgateError, invocation: Invocation): Promise<HttpResponse>;
+}
 
 /** The context our middlewares see: the Lambda-style remaining-time hook middy understands, plus ours. */
 export type PipelineContext = LambdaContext & { readonly invocation: Invocation; readonly trace: RequestTrace };

@@ -2,7 +2,8 @@
  * Per-subject rate limit, per function instance: a token bucket per JWT subject holding up to
  * `perMinute` requests and refilled at `perMinute` a minute. It keeps one misbehaving client (a loop, a
  * leaked token) from spending the account-wide STS quota (Aliyun: 100 AssumeRole a second per account)
- * that every user shares. Requests over the limit are refused before any STS call.
+ * that every user shares. Requests over the limit are refused before any STS call. One instance counts
+ * all requests (`TOKEN_RATE_LIMIT`), another only those that would call STS (`TOKEN_STS_RATE_LIMIT`).
  *
  * Bounded: the least recently seen subjects are forgotten first, which can only ever be lenient.
  *
@@ -21,6 +22,7 @@ interface Bucket {
 }
 
 export class SubjectRateLimit {
+  readonly perMinute: number;
   readonly #buckets = new Map<string, Bucket>();
   readonly #capacity: number;
   readonly #perMs: number;
@@ -28,6 +30,7 @@ export class SubjectRateLimit {
   readonly #now: () => number;
 
   constructor(options: SubjectRateLimitOptions) {
+    this.perMinute = options.perMinute;
     this.#capacity = options.perMinute;
     this.#perMs = options.perMinute / 60_000;
     this.#maxSubjects = options.maxSubjects ?? 10_000;

@@ -66,7 +66,7 @@ export function planPolicy(grants: readonly PrefixGrant[], costs: PolicyCosts): 
     for (const [prefix, mask] of needed) {
       const cover = usable(mask) ? [mask] : splits(mask).find((parts) => parts.every(usable));
       if (!cover) {
-        cost = Number.POSITIVE_INFINITY;
+        cost = Infinity;
         break;
       }
       for (const part of cover) {
@@ -75,7 +75,7 @@ export function planPolicy(grants: readonly PrefixGrant[], costs: PolicyCosts): 
         cost += costs.resource(prefix);
       }
     }
-    if (cost < (best?.cost ?? Number.POSITIVE_INFINITY)) best = { cost, blocks };
+    if (cost < (best?.cost ?? Infinity)) best = { cost, blocks };
   }
   // Statements in the order their first prefix appears, as a one-rule policy has always been written.
   const order = needed.map(([prefix]) => prefix);

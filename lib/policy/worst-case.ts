@@ -68,7 +68,7 @@ export function worstCasePolicy<C>(cloud: CloudPlugin<C>, config: C, grant: Gran
       try {
         return build(worst.filter((g) => g.rule === rule.name))?.length ?? 0;
       } catch {
-        return Number.POSITIVE_INFINITY;
+        return Infinity;
       }
     });
     const i = sizes.indexOf(Math.max(...sizes));

@@ -17,6 +17,7 @@ import { insufficientScope, invalidRequest } from '../errors.js';
 import type { AccessRules } from '../rules/document.js';
 import { applicableGrants, hasUploadLimits, type PrefixGrant } from '../rules/grants.js';
 import { type Action, canonicalActions } from './actions.js';
+import { roundDurationUp } from './duration-steps.js';
 import { prefixProblem } from './prefix-template.js';
 import type { ScopeRequest } from './scope-request.js';
 
@@ -72,11 +73,14 @@ export function resolveScope(grant: Grant, claims: Readonly<Record<string, unkno
 
   if (request.prefix !== undefined) {
     const requested = request.prefix;
+    // Its form first: a malformed prefix is the caller's mistake (400) wherever it points; only a
+    // well-formed one can ask for too much (403).
+    const problem = REQUESTED_PREFIX.test(requested) ? prefixProblem(requested) : 'may contain only letters, digits and "._@/=+-"';
+    if (problem) throw invalidRequest(`prefix ${problem}`);
     const covering = grants.filter((g) => requested.startsWith(g.prefix));
-    if (covering.length === 0) throw insufficientScope(`prefix is outside the granted prefix${grants.length > 1 ? 'es' : ''}`);
-    if (!REQUESTED_PREFIX.test(requested) || prefixProblem(requested)) {
-      throw insufficientScope('prefix must be a plain folder path under the granted prefix, ending with "/"');
-    }
+    // The granted prefixes are the caller's own (rendered from its verified claims), so they may be echoed.
+    const granted = [...new Set(grants.map((g) => `"${g.prefix}"`))];
+    if (covering.length === 0) throw insufficientScope(`prefix must lie under ${granted.length > 1 ? 'one of the granted prefixes' : 'the granted prefix'} ${granted.join(', ')}`);
     grants = covering.map((g) => ({ ...g, prefix: requested }));
   }
 
@@ -101,7 +105,7 @@ export function resolveScope(grant: Grant, claims: Readonly<Record<string, unkno
     if (request.durationSeconds < MIN_DURATION_SECONDS) {
       throw invalidRequest(`durationSeconds must be at least ${MIN_DURATION_SECONDS}`);
     }
-    durationSeconds = request.durationSeconds;
+    durationSeconds = roundDurationUp(request.durationSeconds, grant.durationSeconds);
   }
 
   return { subject, bucket: grant.bucket, region: grant.region, grants, prefix: primary.prefix, actions: primary.actions, durationSeconds };

@@ -1,7 +1,7 @@
 /**
  * The optional JSON body a caller may send to narrow its grant: `{"actions", "prefix", "durationSeconds", "rules"}`.
  * Shape errors are the caller's mistake (400); asking for more than the grant is a scope error (403),
- * decided later by {@link resolveScope}.
+ * decided later by {@link resolveScope} (which also checks the prefix's own form: 400 when malformed).
  *
  * @module
  */
@@ -20,18 +20,26 @@ export interface ScopeRequest {
 }
 
 const RULES_ARE = `rules must be an array of 1 to ${MAX_RULES} rule names`;
+const ACTIONS_ARE = `actions must be an array of ${ACTIONS.map((a) => `"${a}"`).join(', ')}`;
+const MAX_PREFIX_LENGTH = 1024;
+const PREFIX_IS = `prefix must be a folder path ending with "/", at most ${MAX_PREFIX_LENGTH} characters`;
+const DURATION_IS = 'durationSeconds must be a whole number of seconds (a JSON number such as 900)';
 
+/** Each message names its field and says what it must be: it is all a developer sees of the problem. */
 const scopeRequestSchema = lazy(() =>
   z.strictObject({
     actions: z.optional(
-      z.array(z.enum(ACTIONS, { error: `actions must be among ${ACTIONS.join(', ')}` })).check(
-        z.minLength(1, 'actions must not be empty'),
+      z.array(z.enum(ACTIONS, { error: ACTIONS_ARE }), { error: ACTIONS_ARE }).check(
+        z.minLength(1, 'actions must not be empty: leave the field out for every granted action'),
         z.maxLength(ACTIONS.length * 4, 'actions has too many entries'),
       ),
     ),
-    prefix: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
-    durationSeconds: z.optional(z.int().check(z.positive())),
-    rules: z.optional(z.array(z.string().check(z.regex(RULE_NAME)), { error: RULES_ARE }).check(z.minLength(1, RULES_ARE), z.maxLength(MAX_RULES, RULES_ARE))),
+    prefix: z.optional(
+      z.string({ error: PREFIX_IS }).check(z.minLength(1, PREFIX_IS), z.maxLength(MAX_PREFIX_LENGTH, `prefix must be at most ${MAX_PREFIX_LENGTH} characters`)),
+    ),
+    // Any whole number passes here; its range (900 up to the grant) is the scope's to judge.
+    durationSeconds: z.optional(z.number({ error: DURATION_IS }).check(z.refine(Number.isInteger, DURATION_IS))),
+    rules: z.optional(z.array(z.string().check(z.regex(RULE_NAME, RULES_ARE)), { error: RULES_ARE }).check(z.minLength(1, RULES_ARE), z.maxLength(MAX_RULES, RULES_ARE))),
   }),
 );
 
@@ -44,14 +52,18 @@ export function parseScopeRequest(body: string | undefined): ScopeRequest {
   } catch {
     throw invalidRequest('the request body is not valid JSON');
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw invalidRequest('the request body must be a JSON object such as {"prefix": "…"}, or empty');
+  }
   const result = z.safeParse(scopeRequestSchema(), json);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
     // Field names come from the caller: echo a few, briefly, never a whole oversized body back.
     const named = (keys: string[]) => keys.slice(0, 3).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
-    const what = issue?.code === 'unrecognized_keys' ? `unknown field ${named(issue.keys)}${issue.keys.length > 3 ? ', …' : ''}` : issue?.message;
-    throw invalidRequest(`invalid request body: ${where}${what ?? 'not an object'}`);
+    if (issue?.code === 'unrecognized_keys') {
+      throw invalidRequest(`unknown field ${named(issue.keys)}${issue.keys.length > 3 ? ', …' : ''} in the request body (allowed: ${Object.keys(scopeRequestSchema().shape).join(', ')})`);
+    }
+    throw invalidRequest(issue?.message ?? 'the request body is not valid');
   }
   return result.data;
 }

@@ -11,3 +11,6 @@ export const percentEncode = (value: string): string =>
 
 /** Lower-case hex SHA-256 of UTF-8 text. */
 export const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
+
+/** ISO 8601 basic format to the second, UTC: `2019-11-15T03:36:55.123Z` → `20191115T033655Z`. */
+export const basicIsoTimestamp = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');

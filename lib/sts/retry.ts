@@ -1,10 +1,12 @@
 /**
  * Retrying an STS (or IAM) call where that is safe, and only while the invocation has time for it.
  *
- * Safe means the failure says "try again later": the service could not be reached, answered 5xx, or
- * throttled us (all `temporarily_unavailable`). A refusal (an authorization error, a bad parameter) is
- * never retried: it would fail the same way and spend quota. A timeout is not retried either: the
- * attempt already used the time it was given, and a second one would push the caller past its own.
+ * Safe means the failure says "try again later": the service could not be reached or answered 5xx
+ * (`temporarily_unavailable`). Throttling is not retried here: it is an account-wide quota, so an
+ * immediate retry only adds to it; the instance's `ThrottlingBreaker` backs off for everyone
+ * instead. A refusal (an authorization error, a bad parameter) is never retried: it would fail the same
+ * way and spend quota. A timeout is not retried either: the attempt already used the time it was given,
+ * and a second one would push the caller past its own.
  *
  * The delay before attempt n is drawn uniformly from 0 to min(maxDelay, base × 2ⁿ) ("full jitter"), so
  * instances that failed together do not retry together.
@@ -33,7 +35,8 @@ export interface RetryContext {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export const isRetryable = (error: unknown): boolean => isStsgateError(error) && error.code === 'temporarily_unavailable';
+export const isRetryable = (error: unknown): boolean =>
+  isStsgateError(error) && error.code === 'temporarily_unavailable' && error.reason !== 'sts_throttled' && error.reason !== 'sts_paused';
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -21,18 +21,54 @@ const lazyMiddyStreams: Plugin = {
   },
 };
 
+/**
+ * The Redis implementation (ioredis included) is a second file beside each bundle, `redis.js`, which
+ * lib/state/redis-module.ts `require`s only when REDIS_URL is set: the bundle keeps that `require` as is
+ * instead of inlining the file.
+ */
+const redisAsSiblingFile: Plugin = {
+  name: 'redis-as-sibling-file',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/redis\.js$/ }, (args) =>
+      /[\\/]lib[\\/]state[\\/]redis-module\.ts$/.test(args.importer) ? { path: './redis.js', external: true } : undefined,
+    );
+  },
+};
+
+/**
+ * ioredis traces every command, arguments included, through the `debug` package when the environment
+ * sets DEBUG: in a function that would print to its log what it sends to Redis. The stand-in is a
+ * logger that is never enabled.
+ */
+const silentDebug: Plugin = {
+  name: 'silent-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, () => ({ path: new URL('./silent-debug.cjs', import.meta.url).pathname }));
+  },
+};
+
+const COMMON: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+};
+
+/** One entry per platform: where its adapter lives and the Node version its runtime runs. */
+export const FUNCTIONS = [
+  { name: 'aliyun', entry: 'functions/aliyun/index.ts', target: 'node20' },
+  { name: 'tencent', entry: 'functions/tencent/index.ts', target: 'node18' },
+  { name: 'huawei', entry: 'functions/huawei/index.ts', target: 'node20' },
+] as const;
+
 export function functionBundleOptions(entry: string, outfile: string, target: string): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target,
-    minify: true,
-    sourcemap: true,
-    legalComments: 'eof',
-    logLevel: 'warning',
-    plugins: [lazyMiddyStreams],
-  };
+  return { ...COMMON, entryPoints: [entry], outfile, target, plugins: [lazyMiddyStreams, redisAsSiblingFile] };
+}
+
+/** `redis.js`, written next to a function bundle: the shared state on Redis, loaded only when configured. */
+export function redisBundleOptions(outfile: string, target: string): BuildOptions {
+  return { ...COMMON, entryPoints: ['lib/state/redis/index.ts'], outfile, target, plugins: [silentDebug] };
 }

@@ -152,6 +152,20 @@ describe('the attack list: each gets its 4xx and makes no STS call', () => {
     expect(typeof res.json?.error_description).toBe('string');
     expect(fx.sts.requestCount()).toBe(before);
     if (attack.status === 401) expect(res.headers['WWW-Authenticate']).toMatch(/^Bearer( error="invalid_token".*)?$/);
+    if (attack.reason) expect(logs.requests().at(-1)).toMatchObject({ error: attack.code, reason: attack.reason });
+  });
+
+  it('a key jose cannot use for the algorithm (a 1024-bit RSA key) → 401 with reason unverifiable', async () => {
+    const { createSign, generateKeyPairSync } = await import('node:crypto');
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const h = makeHandler({ JWT_JWKS_URL: undefined, JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    // Signed by hand: jose itself refuses to sign with a key this short.
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const input = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ sub: 'alice', iss: fx.idp.issuer, aud: fx.idp.audience, exp: Math.floor(Date.now() / 1000) + 300 })}`;
+    const token = `${input}.${createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url')}`;
+    const res = await call(h, { headers: bearer(token) });
+    expect(res.statusCode).toBe(401);
+    expect(logs.requests().at(-1)).toMatchObject({ error: 'invalid_token', reason: 'unverifiable' });
   });
 
   it('gives a missing header the bare Bearer challenge and a bad token the invalid_token one', async () => {
@@ -257,16 +271,62 @@ describe('per-subject rate limit (TOKEN_RATE_LIMIT)', () => {
   });
 });
 
+describe('per-subject limit on new keys (TOKEN_STS_RATE_LIMIT)', () => {
+  const prefix = (sub: string, folder: string) => JSON.stringify({ prefix: `users/${sub}/${folder}/` });
+
+  it('counts only requests that call STS: cache hits and joining an identical call in flight are free', async () => {
+    const h = makeHandler({ TOKEN_STS_RATE_LIMIT: '2' });
+    const token = await fx.idp.mint({ sub: 'frugal' });
+    const burst = await Promise.all(Array.from({ length: 20 }, () => call(h, { headers: bearer(token), body: prefix('frugal', 'a') })));
+    expect(burst.every((r) => r.statusCode === 200)).toBe(true);
+    for (let i = 0; i < 30; i++) expect((await call(h, { headers: bearer(token), body: prefix('frugal', 'a') })).statusCode).toBe(200);
+    expect(fx.sts.requestCount()).toBe(1);
+
+    expect((await call(h, { headers: bearer(token), body: prefix('frugal', 'b') })).statusCode).toBe(200);
+    const refused = await call(h, { headers: bearer(token), body: prefix('frugal', 'c') });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json?.error).toBe('rate_limited');
+    expect(refused.json?.error_description).toMatch(/^too many new keys for this subject: .*at most 2 are issued a minute/);
+    expect(Number(refused.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(logs.requests().at(-1)).toMatchObject({ subject: 'frugal', status: 429, error: 'rate_limited', reason: 'new_key_limit' });
+    expect(fx.sts.requestCount()).toBe(2);
+
+    // Scopes it already has keys for are still served, and other subjects have their own allowance.
+    expect((await call(h, { headers: bearer(token), body: prefix('frugal', 'a') })).statusCode).toBe(200);
+    expect((await call(h, { headers: bearer(await fx.idp.mint({ sub: 'other' })), body: prefix('other', 'c') })).statusCode).toBe(200);
+  });
+
+  it('is on by default at 10 new keys a minute, and off with TOKEN_STS_RATE_LIMIT=off', async () => {
+    const statuses = async (h: Fc3Handler, sub: string) => {
+      const token = await fx.idp.mint({ sub });
+      const out: number[] = [];
+      for (let i = 0; i < 12; i++) out.push((await call(h, { headers: bearer(token), body: prefix(sub, `f${i}`) })).statusCode);
+      return out;
+    };
+    expect(await statuses(makeHandler(), 'default-limit')).toEqual([...Array(10).fill(200), 429, 429]);
+    expect(await statuses(makeHandler({ TOKEN_STS_RATE_LIMIT: 'off' }), 'no-limit')).toEqual(Array(12).fill(200));
+  });
+
+  it('refuses a bad value at cold start, naming the variable', () => {
+    const before = logs.lines.length;
+    makeHandler({ TOKEN_STS_RATE_LIMIT: '0' });
+    const startup = logs.lines.slice(before).find((l) => l.level === 'error');
+    expect(startup?.fields.variables).toEqual(['TOKEN_STS_RATE_LIMIT']);
+  });
+});
+
 describe('upstream failures map to the documented statuses', () => {
   const request = async (sub: string, h = handler) => call(h, { headers: bearer(await fx.idp.mint({ sub })) });
 
-  it('STS throttling that outlasts the retries → 503 temporarily_unavailable with Retry-After, after 3 attempts', async () => {
+  it('STS throttling → 503 temporarily_unavailable with Retry-After after one call, not retried', async () => {
+    const h = makeHandler(); // throttling pauses the instance's STS calls: an instance of its own
     fx.sts.injectFault({ kind: 'error', status: 400, code: 'Throttling.Api', message: 'Request was denied due to api flow control' }, { persistent: true });
-    const res = await request('t1');
-    expect(fx.sts.requestCount()).toBe(3);
+    const res = await request('t1', h);
+    expect(fx.sts.requestCount()).toBe(1);
     expect(res.statusCode).toBe(503);
     expect(res.json).toMatchObject({ error: 'temporarily_unavailable', upstream_code: 'Throttling.Api' });
     expect(res.headers['Retry-After']).toBe('1');
+    expect(logs.requests().at(-1)).toMatchObject({ error: 'temporarily_unavailable', reason: 'sts_throttled', upstreamCode: 'Throttling.Api' });
   });
 
   it('an STS refusal → 502 upstream_error with STS’s code, never its message', async () => {
@@ -291,7 +351,6 @@ describe('upstream failures map to the documented statuses', () => {
   });
 
   it.each([
-    ['throttling', { kind: 'error', status: 400, code: 'Throttling.User' }],
     ['a 5xx', { kind: 'error', status: 503, code: 'ServiceUnavailable' }],
     ['a dropped connection', { kind: 'raw', status: 502, body: '' }],
   ] as const)('one transient failure (%s) is retried, and the caller gets 200', async (_name, fault) => {

@@ -1,7 +1,7 @@
 /**
  * The bench's modules, run end to end in the smallest configuration (SMOKE: one cold-start spawn, two
  * samples per in-process measurement): proves every measurement still runs against the current bundles,
- * emulators and SDKs, and that the results have the shape the report and README rely on. The numbers
+ * emulators and SDKs, and that the results have the shape the report and docs/performance.md rely on. The numbers
  * themselves mean nothing at this size and are not checked; `npm run bench` is the measurement.
  */
 import { existsSync } from 'node:fs';

@@ -13,7 +13,7 @@ import { launchChromium } from '../helpers/chromium.js';
 type Provider = 'aliyun' | 'tencent' | 'huawei';
 const PROVIDERS: readonly Provider[] = ['aliyun', 'tencent', 'huawei'];
 
-/** The emulated setup's defaults (README, "Run it locally"). */
+/** The emulated setup's defaults (docs/local.md, "Emulated mode"). */
 const EXPECTED: Record<Provider, { bucket: string; region: string }> = {
   aliyun: { bucket: 'stsgate-local', region: 'cn-hangzhou' },
   tencent: { bucket: 'stsgate-local-1250000000', region: 'ap-guangzhou' },
@@ -69,7 +69,8 @@ beforeAll(async () => {
   for (const name of Object.keys(process.env)) if (STSGATE_SETTINGS.test(name)) delete process.env[name];
   service = await startLocalTokenService(0);
   browser = await launchChromium();
-  page = await browser.newPage();
+  // A common laptop width, where three cards sit side by side.
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('response', (response) => {
     const request = response.request();
     const url = new URL(response.url());
@@ -81,7 +82,8 @@ beforeAll(async () => {
     );
   });
   await page.goto(`${service.demoUrl}/`);
-});
+  // Starting a browser on a loaded machine can take far longer than the default hook timeout.
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -109,11 +111,49 @@ describe('the demo page in Chromium', () => {
     for (const provider of PROVIDERS) {
       const preflights = service.preflights().filter((p) => p.path === `/${provider}` && p.origin === demoOrigin);
       expect(preflights.length, `preflights to /${provider}`).toBeGreaterThanOrEqual(1);
-      expect(preflights[0]).toMatchObject({ requestMethod: 'POST', status: 204, allowOrigin: '*' });
+      // The demo origin itself, not `*`: under npm start it is the only origin the functions allow.
+      expect(preflights[0]).toMatchObject({ requestMethod: 'POST', status: 204, allowOrigin: demoOrigin });
       expect(preflights[0]?.requestHeaders?.split(',').map((h) => h.trim())).toContain('authorization');
       await issuedTo(provider);
-      expect(tokenResponses.find((r) => r.provider === provider)).toMatchObject({ status: 200, allowOrigin: '*' });
+      expect(tokenResponses.find((r) => r.provider === provider)).toMatchObject({ status: 200, allowOrigin: demoOrigin });
     }
+  });
+
+  it('says the keys come from local emulators, on the page and on each card', async () => {
+    await settledStates();
+    const notice = page.getByTestId('emulated-notice');
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.textContent()).toBe('All keys on this page come from local STS emulators on this machine: they look like real keys, but no cloud account or bucket stands behind them.');
+    for (const provider of PROVIDERS) expect(await text(provider, 'source')).toBe('Local emulator: not real keys');
+  });
+
+  it('lays the cards out evenly: same height, rows in line, every value (the expiry time too) on one line', async () => {
+    await settledStates();
+    // Tencent's default bucket is the longest value here; it used to wrap and push its card's rows down.
+    const layout = await page.evaluate((providers) => {
+      const box = (testId: string) => {
+        const element = document.querySelector(`[data-testid="${testId}"]`) as HTMLElement;
+        const rect = element.getBoundingClientRect();
+        return { top: rect.top, height: rect.height, overflows: element.scrollWidth > element.clientWidth };
+      };
+      return providers.map((provider) => {
+        const card = box(`${provider}-card`);
+        const lineHeight = box(`${provider}-provider`).height;
+        return {
+          provider,
+          cardHeight: card.height,
+          expirationTop: box(`${provider}-expiration`).top - card.top,
+          expirationLines: Math.round(box(`${provider}-expiration`).height / lineHeight),
+          bucketLines: Math.round(box(`${provider}-bucket`).height / lineHeight),
+          expirationCut: box(`${provider}-expiration`).overflows,
+        };
+      });
+    }, PROVIDERS);
+    for (const card of layout) {
+      expect(card, card.provider).toMatchObject({ cardHeight: layout[0]?.cardHeight, expirationTop: layout[0]?.expirationTop, expirationLines: 1, bucketLines: 1, expirationCut: false });
+    }
+    // A value too long for its card is cut short on screen but readable in full as the field's title.
+    expect(await field('tencent', 'bucket').getAttribute('title')).toBe(EXPECTED.tencent.bucket);
   });
 
   it('never puts a secret, a security token or a whole access key id on the page', async () => {

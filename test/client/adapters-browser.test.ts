@@ -1,6 +1,6 @@
 /**
  * The adapters against the real storage SDKs, in real Chromium: each SDK's browser build from
- * node_modules and the built client (`dist/client/index.js`) run in a page on loopback, configured only
+ * node_modules and the built client (`client/dist/index.js`) run in a page on loopback, configured only
  * through the adapters, and talk to a token endpoint that issues keys living a few seconds and to a
  * stand-in of their storage service (emulators/storage/) that checks signature, security token and expiry.
  *
@@ -8,35 +8,18 @@
  * request after the client's refresh point carries key #2 and token #2; requests made together at that
  * moment cost one token request; and a failing token endpoint surfaces in a way the app can act on.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, vi } from 'vitest';
 import { startCosStandIn } from '../../emulators/storage/cos.js';
 import { startObsStandIn } from '../../emulators/storage/obs.js';
 import { startOssStandIn } from '../../emulators/storage/oss.js';
 import type { StorageStandIn } from '../../emulators/storage/storage-stand-in.js';
-import { launchChromium } from '../helpers/chromium.js';
-import { startSdkTestPage, type SdkTestPage } from '../helpers/sdk-test-page.js';
+import { useSdkTestPage } from '../helpers/sdk-test-page.js';
 import { startTestTokenEndpoint, type TestTokenEndpoint, type TestTokenEndpointOptions } from '../helpers/test-token-endpoint.js';
 
 const LOGIN_TOKEN = 'login-session-of-alice';
 
-let browser: Browser;
-let site: SdkTestPage;
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  site = await startSdkTestPage();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const suite = useSdkTestPage();
 
 /** A stand-in, a token endpoint whose keys it accepts, and a fresh page with the SDKs and the client. */
 async function setUp(
@@ -44,16 +27,10 @@ async function setUp(
   endpointOptions: Omit<TestTokenEndpointOptions, 'loginToken' | 'onIssue' | 'bucket'>,
 ): Promise<{ standIn: StorageStandIn; tokens: TestTokenEndpoint; page: Page }> {
   const standIn = await startStandIn();
-  cleanups.push(() => standIn.close());
+  suite.defer(() => standIn.close());
   const tokens = await startTestTokenEndpoint({ ...endpointOptions, bucket: standIn.bucket, loginToken: LOGIN_TOKEN, onIssue: (key) => standIn.issueKey(key) });
-  cleanups.push(() => tokens.close());
-  const page = await browser.newPage();
-  cleanups.push(() => page.close());
-  // Page errors would otherwise vanish; the secret guard checks what reaches the console.
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  await page.goto(site.url);
-  await page.waitForFunction(() => 'stsgate' in window);
-  return { standIn, tokens, page };
+  suite.defer(() => tokens.close());
+  return { standIn, tokens, page: await suite.openPage() };
 }
 
 /** Waits (on the Node side) until `ms` have passed, plus a little for timers in the page. */
@@ -232,6 +209,13 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
         const client = w.stsgate.createStsClient({ endpoint: tokenUrl, getToken: () => login });
         const credentials = await client.getCredentials();
         const obsClient = new w.ObsClient(w.stsgate.obsClientOptions(credentials, { server }));
+        // Counts the keys handed to the ObsClient: new keys issued by the endpoint reach the page a moment later.
+        const refresh = obsClient.refresh.bind(obsClient);
+        w.obsRefreshes = 0;
+        obsClient.refresh = (ak, sk, token) => {
+          refresh(ak, sk, token);
+          w.obsRefreshes += 1;
+        };
         w.errors = [];
         w.freshness = w.stsgate.keepObsClientFresh(obsClient, client, {
           ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
@@ -258,6 +242,7 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
 
     await waitPast(untilRefresh);
     await vi.waitFor(() => expect(tokens.issued).toHaveLength(2), { timeout: 2000 });
+    await page.waitForFunction(() => (window as unknown as PageWindow).obsRefreshes === 1, undefined, { timeout: 10_000 });
     await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
       await Promise.all([w.put('users/alice/2.txt', 'two'), w.put('users/alice/3.txt', 'three'), w.put('users/alice/4.txt', 'four')]);
@@ -282,6 +267,7 @@ describe('esdk-obs-browserjs through obsClientOptions and keepObsClientFresh', (
 
     await waitPast(untilRefresh);
     await vi.waitFor(() => expect(tokens.issued).toHaveLength(2), { timeout: 3000 });
+    await page.waitForFunction(() => (window as unknown as PageWindow).obsRefreshes === 1, undefined, { timeout: 10_000 });
     const errors = await page.evaluate(async () => {
       const w = window as unknown as PageWindow;
       await w.put('users/alice/2.txt', 'two');
@@ -303,14 +289,11 @@ describe('the storage stand-ins', () => {
   // What makes the tests above worth something: requests the real SDKs sign with a wrong secret, with
   // another key's token, or with an expired key are refused, as the services refuse them.
   it('refuse a wrong secret, a foreign security token and an expired key, for each SDK', async () => {
-    const page = await browser.newPage();
-    cleanups.push(() => page.close());
-    await page.goto(site.url);
-    await page.waitForFunction(() => 'stsgate' in window);
+    const page = await suite.openPage();
     const oss = await startOssStandIn({ bucket: 'media' });
     const cos = await startCosStandIn({ bucket: 'media-1250000000' });
     const obs = await startObsStandIn({ bucket: 'media' });
-    cleanups.push(() => Promise.all([oss.close(), cos.close(), obs.close()]));
+    suite.defer(() => Promise.all([oss.close(), cos.close(), obs.close()]));
     for (const standIn of [oss, cos, obs]) {
       standIn.issueKey({ accessKeyId: 'STS.valid', accessKeySecret: 'right-secret', securityToken: 'token-valid', expiresAt: Date.now() + 600_000 });
       standIn.issueKey({ accessKeyId: 'STS.other', accessKeySecret: 'other-secret', securityToken: 'token-other', expiresAt: Date.now() + 600_000 });
@@ -364,4 +347,5 @@ interface PageWindow {
   asked: number;
   errors: unknown[];
   freshness: { stop(): void };
+  obsRefreshes: number;
 }

@@ -17,6 +17,7 @@ import {
   type StsCredentials,
 } from '../../client/index.js';
 import { secretGuard } from '../helpers/secret-guard.js';
+import { fakeJwt } from './credentials-client.fakes.js';
 
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
 
@@ -60,8 +61,9 @@ function fakeEndpoint(provider: StsCredentials['provider'], lifetimeSeconds: num
   return { fetch: fetchImpl as typeof fetch, calls: () => calls, failNext: (count, status) => failures.push(...Array<number>(count).fill(status)) };
 }
 
-function clientFor(endpoint: FakeEndpoint): StsClient {
-  return createStsClient({ endpoint: 'https://tokens.example/sts', getToken: () => 'login', fetch: endpoint.fetch, baseBackoffMs: 10, maxBackoffMs: 10, random: () => 0.5 });
+/** `session.token` is what the app's session store holds now: the login token, or nothing after sign-out. */
+function clientFor(endpoint: FakeEndpoint, session: { token: string | undefined } = { token: 'login' }): StsClient {
+  return createStsClient({ endpoint: 'https://tokens.example/sts', getToken: () => session.token, fetch: endpoint.fetch, baseBackoffMs: 10, maxBackoffMs: 10, random: () => 0.5 });
 }
 
 beforeEach(() => {
@@ -350,5 +352,133 @@ describe('keepObsClientFresh', () => {
     expect(endpoint.calls()).toBe(2);
     expect(obs.refreshed).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('the adapters across sign-out and another sign-in', () => {
+  const ALICE = fakeJwt({ sub: 'alice' });
+  const BOB = fakeJwt({ sub: 'bob' });
+
+  describe('aliOssOptions', () => {
+    it('refuses the OSS instance any keys after sign-out, without asking the endpoint', async () => {
+      const endpoint = fakeEndpoint('aliyun', 900);
+      const client = clientFor(endpoint, { token: ALICE });
+      const { refreshSTSToken } = await aliOssOptions(client);
+      client.clear();
+      await expect(refreshSTSToken()).rejects.toMatchObject({ name: 'StsClientError', code: 'identity_changed' });
+      expect(endpoint.calls()).toBe(1);
+    });
+
+    it('refuses the OSS instance built for alice the keys of bob, who signed in without a clear()', async () => {
+      const endpoint = fakeEndpoint('aliyun', 900);
+      const session = { token: ALICE as string | undefined };
+      const client = clientFor(endpoint, session);
+      const { refreshSTSToken } = await aliOssOptions(client);
+      expect((await refreshSTSToken()).accessKeyId).toBe('STS.key-1');
+      session.token = BOB;
+      await expect(refreshSTSToken()).rejects.toMatchObject({ code: 'identity_changed' });
+      // A new instance for bob works.
+      expect((await aliOssOptions(client)).accessKeyId).toBe('STS.key-2');
+    });
+  });
+
+  describe('cosGetAuthorization', () => {
+    const ask = (getAuthorization: ReturnType<typeof cosGetAuthorization>) => new Promise<CosCredentials>((resolve) => getAuthorization({}, resolve));
+
+    it('answers with no credentials and reports identity_changed after sign-out', async () => {
+      const endpoint = fakeEndpoint('tencent', 900);
+      const client = clientFor(endpoint, { token: ALICE });
+      const errors: unknown[] = [];
+      const getAuthorization = cosGetAuthorization(client, { onError: (error) => errors.push(error) });
+      expect((await ask(getAuthorization)).TmpSecretId).toBe('STS.key-1');
+      client.clear();
+      expect((await ask(getAuthorization)).TmpSecretId).toBe('');
+      expect(errors).toEqual([expect.objectContaining({ code: 'identity_changed' })]);
+      expect(endpoint.calls()).toBe(1);
+    });
+
+    it('never hands alice’s COS instance bob’s keys, nor alice’s to bob', async () => {
+      const endpoint = fakeEndpoint('tencent', 900);
+      const session = { token: ALICE as string | undefined };
+      const client = clientFor(endpoint, session);
+      const errors: unknown[] = [];
+      const alicesCos = cosGetAuthorization(client, { onError: (error) => errors.push(error) });
+      expect((await ask(alicesCos)).TmpSecretId).toBe('STS.key-1');
+      session.token = BOB;
+      expect((await ask(alicesCos)).TmpSecretId).toBe('');
+      expect(errors).toEqual([expect.objectContaining({ code: 'identity_changed' })]);
+      // Bob's own instance gets bob's keys: new ones, not alice's cached set.
+      expect((await ask(cosGetAuthorization(client))).TmpSecretId).toBe('STS.key-2');
+    });
+
+    it('works for the first user when made before anyone signed in', async () => {
+      const session = { token: undefined as string | undefined };
+      const client = clientFor(fakeEndpoint('tencent', 900), session);
+      const getAuthorization = cosGetAuthorization(client);
+      session.token = ALICE;
+      expect((await ask(getAuthorization)).TmpSecretId).toBe('STS.key-1');
+    });
+  });
+
+  describe('keepObsClientFresh', () => {
+    const recordingObsClient = () => {
+      const refreshed: string[] = [];
+      return { refreshed, refresh: (accessKeyId: string) => refreshed.push(accessKeyId) };
+    };
+
+    it('stops at once on clear(): no timer left, nothing refreshed later, identity_changed reported once', async () => {
+      const endpoint = fakeEndpoint('huawei', 900);
+      const client = clientFor(endpoint, { token: ALICE });
+      await client.getCredentials();
+      const obs = recordingObsClient();
+      const errors: unknown[] = [];
+      keepObsClientFresh(obs, client, { onError: (error) => errors.push(error) });
+      expect(vi.getTimerCount()).toBe(1);
+      client.clear();
+      expect(vi.getTimerCount()).toBe(0);
+      client.clear();
+      await vi.advanceTimersByTimeAsync(2_000_000);
+      expect(obs.refreshed).toEqual([]);
+      expect(endpoint.calls()).toBe(1);
+      expect(errors).toEqual([expect.objectContaining({ code: 'identity_changed' })]);
+    });
+
+    it('stops at the refresh point when the user signed out (getToken gives nothing): no keys, no more timers', async () => {
+      const endpoint = fakeEndpoint('huawei', 900);
+      const session = { token: ALICE as string | undefined };
+      const client = clientFor(endpoint, session);
+      await client.getCredentials();
+      const obs = recordingObsClient();
+      const errors: unknown[] = [];
+      keepObsClientFresh(obs, client, { onError: (error) => errors.push(error) });
+      session.token = undefined;
+      await vi.advanceTimersByTimeAsync(450_000);
+      expect(obs.refreshed).toEqual([]);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(errors).toEqual([expect.objectContaining({ code: 'identity_changed' })]);
+    });
+
+    it('never refreshes alice’s ObsClient with bob’s keys when bob signs in', async () => {
+      const endpoint = fakeEndpoint('huawei', 900);
+      const session = { token: ALICE as string | undefined };
+      const client = clientFor(endpoint, session);
+      await client.getCredentials();
+      const obs = recordingObsClient();
+      keepObsClientFresh(obs, client);
+      session.token = BOB;
+      await vi.advanceTimersByTimeAsync(2_000_000);
+      expect(obs.refreshed).toEqual([]);
+      expect(endpoint.calls()).toBe(2); // the refresh that revealed bob, for bob's own cache
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('stop() unsubscribes: a later sign-out reports nothing', async () => {
+      const client = clientFor(fakeEndpoint('huawei', 900), { token: ALICE });
+      await client.getCredentials();
+      const errors: unknown[] = [];
+      keepObsClientFresh(recordingObsClient(), client, { onError: (error) => errors.push(error) }).stop();
+      client.clear();
+      expect(errors).toEqual([]);
+    });
   });
 });

@@ -132,3 +132,12 @@ export function settle<T>(promise: Promise<T>): () => { value?: T; error?: unkno
   );
   return () => state;
 }
+
+/**
+ * A JWT-shaped login token for `claims` (default issuer `https://login.example.com/`), unsigned: the
+ * client reads the payload only to tell users apart, it never verifies (the endpoint does).
+ */
+export function fakeJwt(claims: { sub?: unknown; iss?: unknown; [name: string]: unknown }): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'ES256', typ: 'JWT' })}.${part({ iss: 'https://login.example.com/', iat: 1_772_323_200, ...claims })}.c2lnbmF0dXJl`;
+}

@@ -1,43 +1,34 @@
 /**
- * The built client (`dist/client/index.js`, imported by the package's own `stsgate/client` subpath, as an
- * app would) against the real local token service in this process: the three platform bundles behind
+ * The built client (`client/dist/index.js`, imported by its package name `@stsgate/client`, as an app
+ * would) against the real local token service in this process: the three platform bundles behind
  * real HTTP, the emulated cloud, and development JWTs. Needs `npm run build` first, as `npm test` does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalTokenService, startLocalTokenService } from '../../local/server.js';
+import type { LocalTokenService } from '../../local/server.js';
+import { startEmulatedLocalService } from '../helpers/emulated-local-service.js';
 
 type ClientModule = typeof import('../../client/index.js');
 
-// A specifier held in a variable: the typecheck (which runs before the build) must not need dist/.
-const PACKAGE_SUBPATH = 'stsgate/client';
-const STSGATE_ENV = /^(JWT_|TOKEN_|ALIYUN_|ALIBABA_CLOUD_|CORS_|TENCENT|HUAWEI|STSGATE_)/;
+// A specifier held in a variable: the typecheck (which runs before the build) must not need client/dist/.
+const PACKAGE = '@stsgate/client';
 
 let service: LocalTokenService;
 let client: ClientModule;
-const savedEnv: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
-  // The service reads its configuration from this process's environment: start from a clean one.
-  for (const name of Object.keys(process.env)) {
-    if (STSGATE_ENV.test(name)) {
-      savedEnv[name] = process.env[name];
-      delete process.env[name];
-    }
-  }
-  service = await startLocalTokenService(0);
-  client = (await import(PACKAGE_SUBPATH)) as ClientModule;
+  service = await startEmulatedLocalService();
+  client = (await import(PACKAGE)) as ClientModule;
 });
 
 afterAll(async () => {
   await service?.close();
-  Object.assign(process.env, savedEnv);
 });
 
 const devToken = (sub: string) => async () => (await fetch(`${service.url}/dev/token?sub=${sub}`)).text();
 
-describe('stsgate/client against the local token service', () => {
+describe('@stsgate/client against the local token service', () => {
   it('is the built bundle, resolved through the package exports', () => {
-    expect(import.meta.resolve(PACKAGE_SUBPATH)).toMatch(/\/dist\/client\/index\.js$/);
+    expect(import.meta.resolve(PACKAGE)).toMatch(/\/client\/dist\/index\.js$/);
     expect(typeof client.createStsClient).toBe('function');
   });
 
@@ -79,9 +70,10 @@ describe('stsgate/client against the local token service', () => {
   });
 
   it('lets a browser on another origin read the Date header the client corrects clock skew with', async () => {
+    // The demo page's origin: the one the service allows by default.
     const res = await fetch(`${service.url}/huawei`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${await devToken('alice')()}`, Origin: 'http://localhost:5173' },
+      headers: { Authorization: `Bearer ${await devToken('alice')()}`, Origin: new URL(service.demoUrl).origin },
     });
     await res.body?.cancel();
     expect(res.status).toBe(200);

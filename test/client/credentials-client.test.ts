@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createStsClient, StsClientError, UnauthorizedError, type StsClientOptions, type TokenRequest } from '../../client/index.js';
-import { answer, deferred, ENDPOINT, fakeEndpoint, type FakeEndpoint, hang, issue, networkDown, settle, T0 } from './credentials-client.fakes.js';
+import { answer, deferred, ENDPOINT, fakeEndpoint, type FakeEndpoint, fakeJwt, hang, issue, networkDown, settle, T0 } from './credentials-client.fakes.js';
 
 const S = 1000;
 
@@ -384,20 +384,23 @@ describe('clear()', () => {
     expect(client.refreshAt({ actions: ['get'] })).toBeUndefined();
   });
 
-  it('does not let a request in flight before clear() fill the cache, nor serve later callers', async () => {
+  // clear() without an argument is sign-out: a request in flight for the user who left answers no one
+  // (it used to still answer its own callers; the next user's code could then act on the old keys).
+  it('does not let a request in flight before clear() fill the cache, nor answer anyone', async () => {
     const endpoint = fakeEndpoint();
     const before = deferred();
     endpoint.next(before.responder);
     let token = 'token-of-alice';
     const client = clientFor(endpoint, { getToken: () => token });
-    const early = client.getCredentials();
+    const early = settle(client.getCredentials());
     await vi.advanceTimersByTimeAsync(0);
     client.clear();
     token = 'token-of-bob';
     const late = client.getCredentials();
     before.resolve(issue()({} as never));
-    const [earlyResult, lateResult] = await Promise.all([early, late]);
-    expect(earlyResult.accessKeyId).not.toBe(lateResult.accessKeyId);
+    const lateResult = await late;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(early().error).toMatchObject({ code: 'identity_changed' });
     expect(endpoint.calls.map((c) => c.headers.Authorization)).toEqual(['Bearer token-of-alice', 'Bearer token-of-bob']);
     expect(await client.getCredentials()).toBe(lateResult);
   });
@@ -413,7 +416,8 @@ describe('clear()', () => {
     await vi.advanceTimersByTimeAsync(0);
     client.clear();
     reply.resolve(answer(503, 'temporarily_unavailable')({} as never));
-    await expect(pending).rejects.toMatchObject({ code: 'http_error', status: 503 });
+    // Refused as a request of the user who signed out (it was a 503 before sign-out became a clear()).
+    await expect(pending).rejects.toMatchObject({ code: 'identity_changed' });
   });
 });
 
@@ -421,12 +425,15 @@ describe('the login token', () => {
   it('is asked for on every attempt, so a token the app refreshed meanwhile is used', async () => {
     const endpoint = fakeEndpoint();
     endpoint.next(answer(503, 'temporarily_unavailable'));
-    const tokens = ['token-1', 'token-2'];
-    const client = clientFor(endpoint, { getToken: async () => tokens.shift() ?? 'none' });
+    // The same user's token, refreshed by the app between the attempts (opaque tokens were used here
+    // before; a changed opaque token now counts as another user).
+    const tokens = [fakeJwt({ sub: 'alice', iat: 1 }), fakeJwt({ sub: 'alice', iat: 2 })];
+    const client = clientFor(endpoint, { getToken: async () => tokens[Math.min(endpoint.calls.length, 1)] });
     const result = settle(client.getCredentials());
     await vi.advanceTimersByTimeAsync(1 * S);
     expect(result().settled).toBe(true);
-    expect(endpoint.calls.map((c) => c.headers.Authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(result().value).toBeDefined();
+    expect(endpoint.calls.map((c) => c.headers.Authorization)).toEqual(tokens.map((token) => `Bearer ${token}`));
   });
 
   it.each([

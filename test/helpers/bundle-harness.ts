@@ -54,6 +54,25 @@ export function captureConsole(): { lines: string[]; restore(): void } {
   };
 }
 
+/** The parsed `request` log lines among captured console lines, oldest first. */
+export function requestLogLines(lines: readonly string[]): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      return parsed.msg === 'request' ? [parsed] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The log line of the request that got `response`, found by the `X-Request-Id` the response carries. */
+export function logLineOf(lines: readonly string[], response: { headers: Record<string, string> }): Record<string, unknown> | undefined {
+  const id = response.headers['X-Request-Id'];
+  const matching = requestLogLines(lines).filter((line) => line.requestId === id);
+  return id && matching.length === 1 ? matching[0] : undefined;
+}
+
 /** The response with its body parsed; the body also goes to the secret guard. */
 export function withJson<R extends { body: string }>(response: R) {
   secretGuard.body(response.body);

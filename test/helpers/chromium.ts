@@ -1,39 +1,41 @@
 /**
- * Debian's Chromium, headless, driven by playwright-core. Never a browser that a tool downloads: the
- * binary comes from the system (`apt-get install chromium`, done by `.ci/run`), or `CHROMIUM_PATH`.
+ * Headless Chromium for the browser tests, driven by playwright-core (which never downloads a browser).
+ * Which binary is found, and what to set when none is: `./chromium/find.ts`.
  *
  * @module
  */
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-
-/** Where the system Chromium lives; undefined when it is not installed. */
-export function chromiumPath(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  return candidates.find((path): path is string => Boolean(path) && existsSync(path as string));
-}
+import { findChromium } from './chromium/find.js';
 
 /**
  * Launches headless Chromium. The background-networking switches keep it from calling Google's
- * services, which this offline machine refuses (and which would make runs slow and noisy).
- * Throws with an actionable message when Chromium is missing, rather than skipping: a browser test
- * that silently does not run would pass CI without testing anything.
+ * services, which an offline machine refuses (and which would make runs slow and noisy). These are our
+ * own flags on purpose: a serverless preset would add `--disable-web-security`, which turns off the very
+ * CORS checks the browser tests exist to exercise.
  */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = chromiumPath();
-  if (!executablePath) throw new Error('Chromium not found: run `apt-get install chromium` (as .ci/run does) or set CHROMIUM_PATH');
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  const found = findChromium();
+  try {
+    return await chromium.launch({
+      executablePath: found.executablePath,
+      env: { ...process.env, ...found.env },
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
+    });
+  } catch (error) {
+    throw new Error(
+      `Chromium from ${found.source} did not start: ${(error as Error).message}\n` +
+        'Set CHROMIUM_PATH to another Chromium or Chrome binary, or CHROMIUM_SOURCE=bundled to use the one from npm.',
+      { cause: error },
+    );
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * A token endpoint on loopback for the browser-client tests: it answers like stsgate (the README's
- * response contract, CORS included) without a JWT or an STS behind it, so tests can make keys that live
+ * A token endpoint on loopback for the browser-client tests: it answers like stsgate (the response
+ * contract of docs/endpoint.md, CORS included) without a JWT or an STS behind it, so tests can make keys that live
  * a few seconds and watch them being refreshed.
  *
  * Every call issues a new, numbered set of keys (`STS.key-1`, `STS.key-2`, …) and hands it to `onIssue`,
@@ -108,7 +108,7 @@ export async function startTestTokenEndpoint(options: TestTokenEndpointOptions):
 }
 
 /** What stsgate's CORS layer sends: any origin here, the Authorization header allowed, `Date` readable (the client reads it for clock skew). */
-function corsHeaders(req: IncomingMessage, res: ServerResponse): void {
+export function corsHeaders(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
   res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
@@ -125,8 +125,9 @@ function sendError(res: ServerResponse, status: number): void {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: object): void {
+/** `date`: the `Date` header's time, for an endpoint whose clock a test has set off; default the real one. */
+export function sendJson(res: ServerResponse, status: number, body: object, date = new Date()): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Date: date.toUTCString(), 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { attackCases, bearer } from '../helpers/attack-cases.js';
-import { type BundleHandler, captureConsole, coldStart, late, withJson } from '../helpers/bundle-harness.js';
+import { type BundleHandler, captureConsole, coldStart, late, logLineOf, withJson } from '../helpers/bundle-harness.js';
 import { apigEvent, AGENCY_URN, type HuaweiFixture, startHuaweiFixture } from '../helpers/huawei-fixture.js';
 import { expectNoSecrets } from '../helpers/log-capture.js';
 import { obsPolicyAllows } from '../helpers/obs-policy-evaluator.js';
@@ -239,7 +239,8 @@ describe('IAM and STS failures map to the documented statuses', () => {
     [500, 'IAM.0006', 503, 'temporarily_unavailable'],
   ])('IAM %i %s → %i %s', async (status, code, expected, error) => {
     fx.iam.injectFault({ kind: 'error', status, code }, { persistent: true });
-    const res = await request(tokenPath, `iam-${status}`);
+    // Throttling pauses the instance's calls: an instance per case.
+    const res = await request(coldStart(BUNDLE, 'handler', fx.env), `iam-${status}`);
     expect(res.statusCode).toBe(expected);
     expect(res.json).toMatchObject({ error, upstream_code: code });
     if (expected === 503) expect(res.headers['Retry-After']).toBe('1');
@@ -251,9 +252,33 @@ describe('IAM and STS failures map to the documented statuses', () => {
     [503, 'STS.0500', 503, 'temporarily_unavailable'],
   ])('STS %i %s → %i %s', async (status, code, expected, error) => {
     fx.sts.injectFault({ kind: 'error', status, code }, { persistent: true });
-    const res = await request(agencyPath, `sts-${status}`);
+    const res = await request(coldStart(BUNDLE, 'handler', fx.agencyEnv), `sts-${status}`);
     expect(res.statusCode).toBe(expected);
     expect(res.json).toMatchObject({ error, upstream_code: code });
+  });
+
+  // Issue 13, item 5: an upstream error code is echoed to the caller and logged, so only a plain identifier
+  // may pass, on every status (429 and 5xx were once echoed raw).
+  const HOSTILE_CODE = `IAM.0001\r\nSet-Cookie: session=x<script>alert(1)</script>${'<b>x</b>'.repeat(400)}`;
+  it.each([
+    ['IAM', 429, 503],
+    ['IAM', 500, 503],
+    ['IAM', 403, 502],
+    ['STS', 429, 503],
+    ['STS', 503, 503],
+    ['STS', 400, 502],
+  ] as const)('%s %i with a hostile error_code → %i with upstream_code "unknown", in the body and the log', async (service, status, expected) => {
+    const upstream = service === 'IAM' ? fx.iam : fx.sts;
+    upstream.injectFault({ kind: 'error', status, code: HOSTILE_CODE }, { persistent: true });
+    const instance = coldStart(BUNDLE, 'handler', service === 'IAM' ? fx.env : fx.agencyEnv);
+    const res = await request(instance, `hostile-${service}-${status}`);
+    expect(res.statusCode).toBe(expected);
+    expect(res.json?.upstream_code).toBe('unknown');
+    expect(res.body).not.toContain('<script>');
+    expect(res.body).not.toContain('Set-Cookie');
+    const line = logLineOf(consoleLines.lines, res);
+    expect(line).toMatchObject({ status: expected, upstreamCode: 'unknown' });
+    expect(consoleLines.lines.some((l) => l.includes('<script>') || l.includes('Set-Cookie'))).toBe(false);
   });
 
   it.each([

@@ -1,44 +1,15 @@
 /**
  * `npm start` as a newcomer runs it: a child process serving the built function over real HTTP, with
- * the emulated cloud. The test does what the printed curl command does.
+ * the emulated cloud. The test does what the printed curl command does. Real mode needs a real login
+ * (JWT_*): there, an identity provider of its own stands in for the app's.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAliyunStsEmulator } from '../../emulators/aliyun-sts.js';
 import { startHuaweiIamEmulator } from '../../emulators/huawei-iam.js';
+import { startIdentityProvider } from '../../emulators/identity-provider.js';
 import { startAliyunEcsMetadataEmulator } from '../../emulators/metadata/aliyun-ecs-metadata.js';
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Starts `local/server.ts` on a free port with a clean stsgate environment plus `extra`. */
-async function startService(extra: Record<string, string> = {}): Promise<Started> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
-  for (const name of Object.keys(env)) if (/^(JWT_|TOKEN_|ALIYUN_|ALIBABA_CLOUD_|CORS_|TENCENT|HUAWEI)/.test(name)) delete env[name];
-  Object.assign(env, extra);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/server.ts'], { cwd: new URL('../..', import.meta.url).pathname, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { child, url, output: () => output };
-}
-
-async function stop(started: Started | undefined): Promise<void> {
-  if (!started) return;
-  started.child.kill('SIGTERM');
-  await once(started.child, 'exit');
-}
+import { type ServiceProcess as Started, startServiceProcess as startService, stopServiceProcess as stop } from '../helpers/local-service.js';
 
 let service: Started;
 let url: string;
@@ -59,13 +30,13 @@ describe('the local token service', () => {
     expect(output).toContain(`curl -s -X POST ${url}/aliyun -H "Authorization: Bearer $(curl -s '${url}/dev/token?sub=alice')"`);
   });
 
-  it('prints the demo page, on its own origin, which may connect to the token service only', async () => {
+  it('prints the demo page, on its own origin, which may connect to itself and the token service only', async () => {
     const demo = /demo page: (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
     expect(demo).toBeDefined();
     expect(demo).not.toBe(url);
     const page = await fetch(`${demo}/`);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toContain(`connect-src ${url};`);
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${url};`);
     expect(await page.text()).toContain('<title>stsgate demo');
   });
 
@@ -92,10 +63,11 @@ describe('the local token service', () => {
     expect(output).toMatch(/Huawei IAM: emulator on http:\/\/127\.0\.0\.1:\d+/);
   });
 
-  it('answers a browser preflight and refuses a missing token', async () => {
-    const preflight = await fetch(`${url}/aliyun`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST' } });
+  it('answers the demo page’s preflight and refuses a missing token', async () => {
+    const demo = new URL(/demo page: (\S+)/.exec(output)?.[1] ?? '').origin;
+    const preflight = await fetch(`${url}/aliyun`, { method: 'OPTIONS', headers: { Origin: demo, 'Access-Control-Request-Method': 'POST' } });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(demo);
     const denied = await fetch(`${url}/aliyun`, { method: 'POST' });
     expect(denied.status).toBe(401);
     expect(denied.headers.get('www-authenticate')).toBe('Bearer');
@@ -126,15 +98,22 @@ describe('the local token service', () => {
   });
 });
 
+/** JWT_* for a service that trusts `login`, as a deployer points it at the app's own login service. */
+function appLogin(login: { jwksUrl: string; issuer: string; audience: string }): Record<string, string> {
+  return { JWT_JWKS_URL: login.jwksUrl, JWT_ISSUER: login.issuer, JWT_AUDIENCE: login.audience };
+}
+
 describe('the local token service in real mode', () => {
   it('signs with ALIBABA_CLOUD_* keys and calls the configured STS, labelled REAL', async () => {
     // The "real" STS here is the emulator, reached through ALIYUN_STS_ENDPOINT as a deployer would
     // point at a VPC endpoint: what is under test is the wiring from environment keys to the call.
     const keys = { id: 'LTAI5tRealModeKey', secret: 'real-mode-secret-value', token: 'real-mode-security-token' };
     const sts = await startAliyunStsEmulator({ callers: { [keys.id]: { accessKeySecret: keys.secret, securityToken: keys.token } } });
+    const login = await startIdentityProvider('real-mode-app');
     let real: Started | undefined;
     try {
       real = await startService({
+        ...appLogin(login),
         ALIBABA_CLOUD_ACCESS_KEY_ID: keys.id,
         ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.secret,
         ALIBABA_CLOUD_SECURITY_TOKEN: keys.token,
@@ -144,7 +123,7 @@ describe('the local token service in real mode', () => {
         TOKEN_REGION: 'cn-shanghai',
       });
       expect(real.output()).toContain('Aliyun STS: REAL');
-      const jwt = await (await fetch(`${real.url}/dev/token?sub=realuser`)).text();
+      const jwt = await login.mint({ sub: 'realuser' });
       const res = await fetch(`${real.url}/aliyun`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ bucket: 'real-bucket', region: 'cn-shanghai', prefix: 'users/realuser/' });
@@ -154,6 +133,7 @@ describe('the local token service in real mode', () => {
     } finally {
       await stop(real);
       await sts.close();
+      await login.close();
     }
   });
 });
@@ -162,9 +142,11 @@ describe('the Huawei function of the local token service in real mode', () => {
   it('signs IAM securitytokens with HUAWEICLOUD_SDK_* keys (no agency token off the platform), labelled REAL', async () => {
     const keys = { ak: 'HSTREALMODEKEY0001', sk: 'real-mode-huawei-secret', token: 'real-mode-huawei-security-token' };
     const iam = await startHuaweiIamEmulator({ tokens: [], callers: { [keys.ak]: { secretKey: keys.sk, securityToken: keys.token } } });
+    const login = await startIdentityProvider('real-mode-app');
     let real: Started | undefined;
     try {
       real = await startService({
+        ...appLogin(login),
         HUAWEICLOUD_SDK_AK: keys.ak,
         HUAWEICLOUD_SDK_SK: keys.sk,
         HUAWEICLOUD_SDK_SECURITY_TOKEN: keys.token,
@@ -173,7 +155,7 @@ describe('the Huawei function of the local token service in real mode', () => {
         TOKEN_REGION: 'cn-east-3',
       });
       expect(real.output()).toContain('Huawei IAM: REAL');
-      const jwt = await (await fetch(`${real.url}/dev/token?sub=realobs`)).text();
+      const jwt = await login.mint({ sub: 'realobs' });
       const res = await fetch(`${real.url}/huawei`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ provider: 'huawei', bucket: 'real-obs-bucket', region: 'cn-east-3', prefix: 'users/realobs/' });
@@ -183,6 +165,7 @@ describe('the Huawei function of the local token service in real mode', () => {
     } finally {
       await stop(real);
       await iam.close();
+      await login.close();
     }
   });
 });
@@ -194,9 +177,11 @@ describe('the local token service on an instance with a role attached', () => {
     const ecs = await startAliyunEcsMetadataEmulator({ mode: 'v2-required' });
     const role = ecs.credentials;
     const sts = await startAliyunStsEmulator({ callers: { [role.accessKeyId]: { accessKeySecret: role.accessKeySecret, securityToken: role.securityToken } } });
+    const login = await startIdentityProvider('real-mode-app');
     let real: Started | undefined;
     try {
       real = await startService({
+        ...appLogin(login),
         ALIYUN_ROLE_ARN: 'acs:ram::1234567890123456:role/on-ecs',
         ALIYUN_STS_ENDPOINT: sts.url,
         ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT: ecs.url,
@@ -204,7 +189,7 @@ describe('the local token service on an instance with a role attached', () => {
         TOKEN_REGION: 'cn-beijing',
       });
       expect(real.output()).toContain('Aliyun STS: REAL');
-      const jwt = await (await fetch(`${real.url}/dev/token?sub=onecs`)).text();
+      const jwt = await login.mint({ sub: 'onecs' });
       // Two different scopes, so two STS calls, each signed with the role's keys.
       for (const action of ['put', 'get']) {
         const res = await fetch(`${real.url}/aliyun`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` }, body: JSON.stringify({ actions: [action] }) });
@@ -218,6 +203,7 @@ describe('the local token service on an instance with a role attached', () => {
       await stop(real);
       await sts.close();
       await ecs.close();
+      await login.close();
     }
   });
 });

@@ -19,5 +19,9 @@ process.stdin.on('end', async () => {
   }
   // Node's built-in modules the bundle made Node load, for the cold-start guards.
   const builtinsLoaded = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
-  process.stdout.write(`RESULT ${JSON.stringify({ node: process.version, results, builtinsLoaded })}\n`);
+  // Files loaded through require (the bundle, and redis.js only when REDIS_URL is set).
+  const filesLoaded = Object.keys(require.cache);
+  // Exit once the line is out, as a platform freezes the instance: an open Redis connection would
+  // otherwise keep this process alive.
+  process.stdout.write(`RESULT ${JSON.stringify({ node: process.version, results, builtinsLoaded, filesLoaded })}\n`, () => process.exit(0));
 });

@@ -8,6 +8,8 @@ export interface BundleRun {
   results: { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded?: boolean }[];
   /** Node built-ins (`http`, `internal/crypto/webcrypto`, …) first loaded by the bundle and its requests. */
   builtinsLoaded: string[];
+  /** Files loaded through `require`: the bundle, and whatever it required beside it. */
+  filesLoaded: string[];
   output: string;
 }
 

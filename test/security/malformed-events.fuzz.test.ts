@@ -24,7 +24,7 @@
  * resolves to `{statusCode, headers, body, isBase64Encoded}` where statusCode is an integer in
  * 200..599, headers is an object of strings, body is a string and isBase64Encoded is a boolean. A 200
  * body is a token and a 204 body is empty (no other status below 400 is in the contract). From 400 up,
- * the body is JSON whose `error` is a contract code sent with its documented status (README table:
+ * the body is JSON whose `error` is a contract code sent with its documented status (docs/endpoint.md, "Errors":
  * invalid_request 400/413, invalid_token 401, insufficient_scope 403, method_not_allowed 405,
  * rate_limited 429, server_error 500, upstream_error 502, temporarily_unavailable 503,
  * upstream_timeout 504).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadRateLimit } from '../../lib/config/rate-limit.js';
-import { temporarilyUnavailable, upstreamError, upstreamTimeout } from '../../lib/errors.js';
+import { loadRateLimits } from '../../lib/config/rate-limit.js';
+import { temporarilyUnavailable, upstreamError, upstreamThrottling, upstreamTimeout } from '../../lib/errors.js';
 import { SubjectRateLimit } from '../../lib/limits/subject-rate-limit.js';
 import { withRetries } from '../../lib/sts/retry.js';
 import { problemVariables } from '../helpers/config-problems.js';
@@ -22,8 +22,8 @@ function scripted(errors: unknown[]) {
 const noSleep = { sleep: async () => undefined, random: () => 0.5 };
 
 describe('withRetries', () => {
-  it('retries throttling, 5xx and network errors, then succeeds', async () => {
-    const call = scripted([temporarilyUnavailable('throttled'), temporarilyUnavailable('down')]);
+  it('retries 5xx and network errors, then succeeds', async () => {
+    const call = scripted([temporarilyUnavailable('5xx'), temporarilyUnavailable('down')]);
     await expect(withRetries(call.attempt, { attemptTimeoutMs: 5000, budgetMs: () => 10_000, ...noSleep })).resolves.toBe('ok');
     expect(call.timeouts).toHaveLength(3);
   });
@@ -39,6 +39,8 @@ describe('withRetries', () => {
   });
 
   it.each([
+    ['throttling (the breaker backs off instead)', upstreamThrottling('STS', 'Throttling.Api')],
+    ['a refusal by the open breaker', temporarilyUnavailable('paused', 1, { reason: 'sts_paused' })],
     ['an authorization refusal (502)', upstreamError('STS', 'NoPermission')],
     ['a timeout (504)', upstreamTimeout('STS')],
     ['an unexpected error', new Error('bug')],
@@ -96,11 +98,25 @@ describe('SubjectRateLimit', () => {
 
 describe('TOKEN_RATE_LIMIT', () => {
   it('is off when unset, a number of requests per minute when set', () => {
-    expect(loadRateLimit({})).toBeUndefined();
-    expect(loadRateLimit({ TOKEN_RATE_LIMIT: '30' })).toBe(30);
+    expect(loadRateLimits({}).requests).toBeUndefined();
+    expect(loadRateLimits({ TOKEN_RATE_LIMIT: '30' }).requests).toBe(30);
   });
 
-  it.each(['0', '-1', 'ten', '1.5', '10000000'])('refuses %j, naming the variable', (value) => {
-    expect(problemVariables(() => loadRateLimit({ TOKEN_RATE_LIMIT: value }))).toEqual(['TOKEN_RATE_LIMIT']);
+  it.each(['0', '-1', 'ten', '1.5', '10000000', 'off'])('refuses %j, naming the variable', (value) => {
+    expect(problemVariables(() => loadRateLimits({ TOKEN_RATE_LIMIT: value }))).toEqual(['TOKEN_RATE_LIMIT']);
+  });
+});
+
+describe('TOKEN_STS_RATE_LIMIT', () => {
+  it('is 10 new keys a minute when unset, the number when set, and off only when it says off', () => {
+    expect(loadRateLimits({}).stsCalls).toBe(10);
+    expect(loadRateLimits({ TOKEN_STS_RATE_LIMIT: '3' }).stsCalls).toBe(3);
+    expect(loadRateLimits({ TOKEN_STS_RATE_LIMIT: ' 3 ' }).stsCalls).toBe(3);
+    expect(loadRateLimits({ TOKEN_STS_RATE_LIMIT: 'off' }).stsCalls).toBeUndefined();
+    expect(loadRateLimits({ TOKEN_STS_RATE_LIMIT: 'OFF' }).stsCalls).toBeUndefined();
+  });
+
+  it.each(['0', '-1', 'ten', '1.5', '10000000', 'none', 'false'])('refuses %j, naming the variable', (value) => {
+    expect(problemVariables(() => loadRateLimits({ TOKEN_STS_RATE_LIMIT: value }))).toEqual(['TOKEN_STS_RATE_LIMIT']);
   });
 });

@@ -92,7 +92,11 @@ describe('narrowing several grants', () => {
     const scope = scopeOn(tencent, EXAMPLE, editor, { prefix: 'teams/acme/docs/' });
     expect(scope.grants).toEqual([{ rule: 'team', prefix: 'teams/acme/docs/', actions: ['get', 'put', 'list'] }]);
     expect([scope.prefix, scope.actions]).toEqual(['teams/acme/docs/', ['get', 'put', 'list']]);
-    expect(refusal(() => scopeOn(tencent, EXAMPLE, editor, { prefix: 'teams/' })).description).toBe('prefix is outside the granted prefixes');
+    expect(refusal(() => scopeOn(tencent, EXAMPLE, editor, { prefix: 'teams/' })).description).toBe(
+      'prefix must lie under one of the granted prefixes "users/alice/", "public/", "teams/acme/", "avatars/alice/"',
+    );
+    // A malformed prefix is the caller's mistake, whatever it points at.
+    expect(refusal(() => scopeOn(tencent, EXAMPLE, editor, { prefix: 'teams/acme' })).status).toBe(400);
     expect(refusal(() => scopeOn(tencent, EXAMPLE, editor, { prefix: 'teams/acme-evil/' })).status).toBe(403);
   });
 

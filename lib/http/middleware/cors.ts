@@ -13,11 +13,12 @@ type CorsRequest = Request<HttpEvent, HttpResponse, Error, PipelineContext>;
 const ALLOWED_METHODS = 'POST, OPTIONS';
 const ALLOWED_HEADERS = 'authorization, content-type';
 /**
- * Let browser code read why it was refused and when to retry, and the server's clock (`Date` is not a
+ * Let browser code read why it was refused and when to retry, the server's clock (`Date` is not a
  * CORS-safelisted header): the browser client measures the device's clock skew with it, so that
- * `expiredTime` is judged by the server's clock, not a phone's wrong one.
+ * `expiredTime` is judged by the server's clock, not a phone's wrong one; and the request id, which a
+ * user's report needs for the request to be found in the function's log.
  */
-const EXPOSED_HEADERS = 'Date, Retry-After, WWW-Authenticate';
+const EXPOSED_HEADERS = 'Date, Retry-After, WWW-Authenticate, X-Request-Id';
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
 export function httpCors(config: CorsConfig | undefined): MiddlewareObj<HttpEvent, HttpResponse, Error, PipelineContext> {

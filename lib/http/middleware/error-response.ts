@@ -27,6 +27,7 @@ export function httpErrorResponse(logger: Logger): MiddlewareObj<HttpEvent, Http
       }
       request.context.trace.errorCode = known.code;
       if (known.upstreamCode) request.context.trace.upstreamCode = known.upstreamCode;
+      if (known.reason) request.context.trace.reason = known.reason;
       request.response = errorResponse(known);
     },
   };

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
-import { safeUpstreamCode, temporarilyUnavailable, upstreamError } from '../../errors.js';
+import { safeUpstreamCode, temporarilyUnavailable, upstreamError, upstreamThrottling } from '../../errors.js';
 import type { RoleCredentials } from '../../credentials/types.js';
 import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
@@ -77,10 +77,8 @@ export async function assumeRole(input: AssumeRoleInput): Promise<IssuedCredenti
   const parsedError = z.safeParse(errorSchema(), json);
   const code = safeUpstreamCode(parsedError.success ? parsedError.data.Code : undefined);
   // Throttling is the account-wide 100 AssumeRole/s limit; 5xx is STS's own trouble. Both pass, so the
-  // caller should retry; everything else is a refusal a retry will not change.
-  if (code.startsWith('Throttling') || response.status === 429) {
-    throw temporarilyUnavailable('Aliyun STS is throttling token requests', 1, { upstreamCode: code });
-  }
+  // caller should retry later; everything else is a refusal a retry will not change.
+  if (code.startsWith('Throttling') || response.status === 429) throw upstreamThrottling(STS_SERVICE, code);
   if (response.status >= 500) throw temporarilyUnavailable('Aliyun STS is unavailable', 1, { upstreamCode: code });
   throw upstreamError(STS_SERVICE, code);
 }

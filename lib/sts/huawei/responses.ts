@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { temporarilyUnavailable, upstreamError } from '../../errors.js';
+import { temporarilyUnavailable, upstreamError, upstreamThrottling } from '../../errors.js';
 
 export function parseJsonBody(text: string): unknown {
   try {
@@ -29,11 +29,12 @@ function errorCodeOf(body: unknown, status: number): string {
 
 /**
  * The error for a non-2xx answer: throttling (429) and server trouble (5xx) are worth retrying later,
- * so they become 503 with Retry-After; anything else is a refusal, 502 with the upstream code.
+ * so they become 503 with Retry-After; anything else is a refusal, 502 with the upstream code. The code
+ * is the upstream's own text: every error filters it to a plain identifier before anyone sees it.
  */
 export function huaweiFailure(service: string, status: number, body: unknown) {
   const code = errorCodeOf(body, status);
-  if (status === 429) return temporarilyUnavailable(`${service} is throttling token requests`, 1, { upstreamCode: code });
+  if (status === 429) return upstreamThrottling(service, code);
   if (status >= 500) return temporarilyUnavailable(`${service} is unavailable`, 1, { upstreamCode: code });
   return upstreamError(service, code);
 }

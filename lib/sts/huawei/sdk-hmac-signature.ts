@@ -10,7 +10,7 @@
  * @module
  */
 import { createHmac } from 'node:crypto';
-import { percentEncode, sha256Hex } from '../encoding.js';
+import { basicIsoTimestamp, percentEncode, sha256Hex } from '../encoding.js';
 
 export const SDK_HMAC_ALGORITHM = 'SDK-HMAC-SHA256';
 
@@ -37,7 +37,7 @@ export interface SdkHmacSignature {
 }
 
 /** `2019-11-15T03:36:55.123Z` → `20191115T033655Z`. */
-export const sdkDateOf = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+export const sdkDateOf: (date: Date) => string = basicIsoTimestamp;
 
 /** The signed path always ends in `/`, even though the request itself need not. */
 function canonicalUri(path: string): string {

@@ -8,7 +8,7 @@
  */
 import * as z from 'zod/mini';
 import type { RoleCredentials } from '../../credentials/types.js';
-import { safeUpstreamCode, temporarilyUnavailable, upstreamError } from '../../errors.js';
+import { safeUpstreamCode, temporarilyUnavailable, upstreamError, upstreamThrottling } from '../../errors.js';
 import type { IssuedCredentials, StsCallInput } from '../types.js';
 import { exchange } from '../upstream.js';
 import { signTc3 } from './tc3-signature.js';
@@ -43,9 +43,8 @@ const responseSchema = lazy(() =>
   }),
 );
 
-/** Error codes that mean "try again later" rather than "this request is wrong". */
-const isTransient = (code: string) =>
-  code.startsWith('RequestLimitExceeded') || code === 'InvalidParameter.OverLimit' || code.startsWith('InternalError');
+/** Error codes that mean "slow down": the frequency limits (`InvalidParameter.OverLimit` is 超过频率限制). */
+const isThrottling = (code: string) => code.startsWith('RequestLimitExceeded') || code === 'InvalidParameter.OverLimit';
 
 export async function assumeRoleTencent(input: TencentAssumeRoleInput): Promise<IssuedCredentials> {
   const payload = JSON.stringify({
@@ -91,14 +90,12 @@ export async function assumeRoleTencent(input: TencentAssumeRoleInput): Promise<
   // Tencent answers business errors with HTTP 200 and Response.Error; transport trouble shows as 5xx.
   if (parsed.success && parsed.data.Response.Error) {
     const code = safeUpstreamCode(parsed.data.Response.Error.Code);
-    if (isTransient(code)) {
-      throw temporarilyUnavailable(code.startsWith('InternalError') ? 'Tencent Cloud STS is unavailable' : 'Tencent Cloud STS is throttling token requests', 1, {
-        upstreamCode: code,
-      });
-    }
+    if (isThrottling(code)) throw upstreamThrottling(STS_SERVICE, code);
+    if (code.startsWith('InternalError')) throw temporarilyUnavailable('Tencent Cloud STS is unavailable', 1, { upstreamCode: code });
     throw upstreamError(STS_SERVICE, code);
   }
-  if (response.status >= 500 || response.status === 429) throw temporarilyUnavailable('Tencent Cloud STS is unavailable', 1);
+  if (response.status === 429) throw upstreamThrottling(STS_SERVICE);
+  if (response.status >= 500) throw temporarilyUnavailable('Tencent Cloud STS is unavailable', 1);
 
   const { Credentials: credentials } = parsed.success ? parsed.data.Response : {};
   const expiresAt = parsed.success ? expiryOf(parsed.data.Response) : undefined;
