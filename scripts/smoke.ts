@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 
-const FIELDS = ['provider', 'accessKeyId', 'accessKeySecret', 'securityToken', 'expiration', 'startTime', 'expiredTime', 'bucket', 'region', 'prefix', 'actions'];
+const FIELDS = ['provider', 'accessKeyId', 'accessKeySecret', 'securityToken', 'expiration', 'startTime', 'expiredTime', 'bucket', 'region', 'prefix', 'actions', 'grants'];
 const mask = (value: unknown) => (typeof value === 'string' && value.length > 8 ? `${value.slice(0, 4)}…(${value.length} chars)` : String(value));
 
 async function main(): Promise<number> {

@@ -80,7 +80,7 @@ export async function runInProcess(
     for (const cloud of CLOUDS) {
       const d: Deployment = deployments[cloud];
       const handler = bundles.handlers[cloud];
-      for (const alg of ALGS) samplers.push(hitSampler(`hit:${cloud}:${alg}`, d, handler, await primedHitToken(d, handler, `hit-${alg}`, alg), counts('hits')));
+      for (const alg of ALGS) samplers.push(hitSampler(`hit:${cloud}:${alg}`, d, handler, await primedHitToken(d, handler, `hit-${alg.toLowerCase()}`, alg), counts('hits')));
       samplers.push(hitSampler(`hitLogged:${cloud}`, d, handler, await primedHitToken(d, handler, 'hit-logged', 'ES256'), counts('hits'), sink));
       const miss = await missSampler(`miss:${cloud}`, d, handler, counts('misses'), sink);
       missSplits[cloud] = miss.split;

@@ -95,6 +95,8 @@ describe('dist/huawei/index.js', () => {
       region: 'cn-north-4',
       prefix: 'users/alice/',
       actions: ['get', 'put', 'list'],
+      // Issue 15: the one grant of a one-rule deployment.
+      grants: [{ rule: 'default', prefix: 'users/alice/', actions: ['get', 'put', 'list'] }],
     });
     expect(fx.sts.requestCount()).toBe(0);
   });
@@ -271,7 +273,8 @@ describe('IAM and STS failures map to the documented statuses', () => {
     const upstream = service === 'IAM' ? fx.iam : fx.sts;
     upstream.injectFault({ kind: 'error', status, code: HOSTILE_CODE }, { persistent: true });
     const instance = coldStart(BUNDLE, 'handler', service === 'IAM' ? fx.env : fx.agencyEnv);
-    const res = await request(instance, `hostile-${service}-${status}`);
+    // Lower case: Huawei refuses upper-case claim values in a prefix (issue 13, item 6).
+    const res = await request(instance, `hostile-${service.toLowerCase()}-${status}`);
     expect(res.statusCode).toBe(expected);
     expect(res.json?.upstream_code).toBe('unknown');
     expect(res.body).not.toContain('<script>');

@@ -59,7 +59,7 @@ describe('a malformed body is 400 invalid_request, naming the field and what it 
     ['null', 'the request body must be a JSON object such as {"prefix": "…"}, or empty'],
     ['"users/alice/"', 'the request body must be a JSON object such as {"prefix": "…"}, or empty'],
     ['{"actions":', 'the request body is not valid JSON'],
-    ['{"bucket": "other"}', 'unknown field "bucket" in the request body (allowed: actions, prefix, durationSeconds)'],
+    ['{"bucket": "other"}', 'unknown field "bucket" in the request body (allowed: actions, prefix, durationSeconds, rules)'],
   ])('%s', async (body, description) => {
     const res = await ask(body);
     expect(res.statusCode).toBe(400);

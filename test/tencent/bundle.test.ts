@@ -71,6 +71,8 @@ describe('dist/tencent/index.js', () => {
       region: 'ap-guangzhou',
       prefix: `users/${sub}/`,
       actions: ['get', 'put', 'list'],
+      // Issue 15: the one grant of a one-rule deployment.
+      grants: [{ rule: 'default', prefix: `users/${sub}/`, actions: ['get', 'put', 'list'] }],
     });
   });
 
