@@ -56,30 +56,39 @@ export function planPolicy(grants: readonly PrefixGrant[], costs: PolicyCosts): 
   });
   const needed = [...masks].filter(([, mask]) => mask > 0);
 
-  // Try every choice of which action sets get a statement (7 sets, 127 choices); each prefix then uses the
-  // fewest of the chosen sets that exactly make up its own. Keep the cheapest.
-  let best: { cost: number; blocks: Map<number, string[]> } | undefined;
-  for (let open = 1; open < 128; open++) {
-    const usable = (mask: number) => mask > 0 && (open & (1 << (mask - 1))) !== 0;
-    const blocks = new Map<number, string[]>();
-    let cost = 0;
-    for (const [prefix, mask] of needed) {
-      const cover = usable(mask) ? [mask] : splits(mask).find((parts) => parts.every(usable));
-      if (!cover) {
-        cost = Infinity;
-        break;
+  // Which action sets get a statement: each prefix then uses the fewest of them that exactly make up its own
+  // set. The cost of a choice depends only on the distinct sets in use, so the search runs over those (one
+  // set, the common case, needs none), with every cost computed once, and keeps the cheapest.
+  const distinct = [...new Set(needed.map(([, mask]) => mask))];
+  const resourceCost = new Map<number, number>(distinct.map((m) => [m, 0]));
+  for (const [prefix, mask] of needed) resourceCost.set(mask, (resourceCost.get(mask) as number) + costs.resource(prefix));
+  const actionCost = [0, 1, 2, 3, 4, 5, 6, 7].map((m) => (m > 0 && distinct.some((d) => (d & m) === m) ? costs.actions(actionsOf(m)) : Infinity));
+  let cover = new Map<number, number[]>(distinct.map((m) => [m, [m]]));
+  if (distinct.length > 1) {
+    let best = Infinity;
+    for (let open = 1; open < 128; open++) {
+      const usable = (m: number) => (open & (1 << (m - 1))) !== 0 && actionCost[m]! < Infinity;
+      const chosen = new Map<number, number[]>();
+      let cost = 0;
+      for (const mask of distinct) {
+        const parts = usable(mask) ? [mask] : splits(mask).find((p) => p.every(usable));
+        if (!parts) {
+          cost = Infinity;
+          break;
+        }
+        chosen.set(mask, parts);
+        cost += parts.length * (resourceCost.get(mask) as number);
       }
-      for (const part of cover) {
-        if (!blocks.has(part)) cost += costs.actions(actionsOf(part));
-        blocks.set(part, [...(blocks.get(part) ?? []), prefix]);
-        cost += costs.resource(prefix);
-      }
+      for (const m of new Set([...chosen.values()].flat())) cost += actionCost[m]!;
+      if (cost < best) [best, cover] = [cost, chosen];
     }
-    if (cost < (best?.cost ?? Infinity)) best = { cost, blocks };
   }
+  const blocks = new Map<number, string[]>();
+  for (const [prefix, mask] of needed) for (const part of cover.get(mask) as number[]) blocks.set(part, [...(blocks.get(part) ?? []), prefix]);
+
   // Statements in the order their first prefix appears, as a one-rule policy has always been written.
   const order = needed.map(([prefix]) => prefix);
-  const objects = [...(best?.blocks ?? [])]
+  const objects = [...blocks]
     .sort(([a, pa], [b, pb]) => order.indexOf(pa[0]!) - order.indexOf(pb[0]!) || actionsOf(b).length - actionsOf(a).length || a - b)
     .map(([mask, prefixes]) => ({ actions: actionsOf(mask), prefixes }));
 
