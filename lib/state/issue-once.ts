@@ -3,7 +3,7 @@
  * cache missed:
  *
  *   stored by another instance and still worth reusing → use it
- *   else take the scope's lock → call STS, store the result, release
+ *   else take the scope's lock → look again (stored meanwhile → use it), else call STS, store, release
  *   lock held elsewhere → poll for that instance's result until `waitUntil`; if its lock goes away with
  *   nothing stored (its STS call failed), try to take the lock again; past `waitUntil` → call STS here
  *   shared state unavailable at any point → call STS here, as without it
@@ -64,6 +64,10 @@ export async function issueOnce(
       if (!attempt) return issueAndStore('unshared');
       if (attempt.acquired) {
         try {
+          // Between our look and our lock another instance may have called STS, stored and released: a
+          // second look under the lock keeps that from becoming a second STS call for the same scope.
+          const stored = await state.lookup(cacheKey);
+          if (stored && reusable(stored.credentials)) return { credentials: stored.credentials, outcome: 'shared' };
           return await issueAndStore('issued');
         } finally {
           await attempt.release();
