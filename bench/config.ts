@@ -12,6 +12,8 @@ export interface WarmCounts {
   readonly rtt: number;
   readonly floor: number;
   readonly sdk: number;
+  /** Signed uploads and downloads through the bundles (the signing role's keys already held). */
+  readonly signed: number;
 }
 
 export interface BenchConfig {
@@ -35,8 +37,8 @@ export const FULL: BenchConfig = {
   coldRuns: 21,
   coldWarmupRuns: 1,
   rounds: 10,
-  samples: { hits: 2000, misses: 500, rtt: 500, floor: 2000, sdk: 500 },
-  warmup: { hits: 300, misses: 60, rtt: 60, floor: 300, sdk: 60 },
+  samples: { hits: 2000, misses: 500, rtt: 500, floor: 2000, sdk: 500, signed: 2000 },
+  warmup: { hits: 300, misses: 60, rtt: 60, floor: 300, sdk: 60, signed: 300 },
 };
 
 export const SMOKE: BenchConfig = {
@@ -44,6 +46,6 @@ export const SMOKE: BenchConfig = {
   coldWarmupRuns: 0,
   coldVariants: ['aliyun:bundle-serve', 'aliyun:node-floor', 'aliyun:libraries-floor'],
   rounds: 2,
-  samples: { hits: 2, misses: 2, rtt: 2, floor: 2, sdk: 2 },
-  warmup: { hits: 1, misses: 1, rtt: 1, floor: 1, sdk: 1 },
+  samples: { hits: 2, misses: 2, rtt: 2, floor: 2, sdk: 2, signed: 2 },
+  warmup: { hits: 1, misses: 1, rtt: 1, floor: 1, sdk: 1, signed: 1 },
 };

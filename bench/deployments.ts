@@ -25,6 +25,12 @@ import { functionUrlEvent, startTencentFixture } from '../test/helpers/tencent-f
 export const CLOUDS = ['aliyun', 'tencent', 'huawei'] as const;
 export type CloudId = (typeof CLOUDS)[number];
 
+/** A request to a signing route (`uploads`, `downloads`) instead of the keys route: its last path segment and its JSON body. */
+export interface SigningRequest {
+  readonly route: 'uploads' | 'downloads';
+  readonly body: string;
+}
+
 /** What a child process can receive: JSON only, so a Buffer travels as base64 and getters as values. */
 export interface WireInvocation {
   readonly base64Event?: string;
@@ -46,8 +52,8 @@ export interface Deployment {
   readonly audience: string;
   /** A token from this deployment's identity provider, valid for an hour (the bench outlives 300 s). */
   mint(sub: string, alg?: MintOptions['alg']): Promise<string>;
-  /** A fresh platform event and context carrying this JWT, for an in-process call. */
-  invocation(token: string): { event: unknown; context: unknown };
+  /** A fresh platform event and context carrying this JWT, for an in-process call (to the keys route, or a signing route). */
+  invocation(token: string, signing?: SigningRequest): { event: unknown; context: unknown };
   /** The same invocation as JSON, for a child process. */
   wireInvocation(token: string): WireInvocation;
   /** Requests the token endpoint (STS or IAM) has received: proves hits made no call and misses one. */
@@ -84,7 +90,7 @@ async function aliyunDeployment(): Promise<Deployment> {
     issuer: f.idp.issuer,
     audience: f.idp.audience,
     mint: (sub, alg = 'ES256') => f.idp.mint({ sub }, { alg, expiresIn: HOUR }),
-    invocation: (token) => ({ event: fc3Event({ headers: bearer(token) }), context: f.context() }),
+    invocation: (token, signing) => ({ event: fc3Event({ headers: bearer(token), ...(signing && { path: `/${signing.route}`, body: signing.body }) }), context: f.context() }),
     wireInvocation: (token) => ({ base64Event: fc3Event({ headers: bearer(token) }).toString('base64'), context: f.context() }),
     upstreamRequests: () => f.sts.requestCount(),
     upstreamUrl: f.sts.url,
@@ -106,7 +112,7 @@ async function tencentDeployment(): Promise<Deployment> {
     issuer: f.idp.issuer,
     audience: f.idp.audience,
     mint: (sub, alg = 'ES256') => f.idp.mint({ sub }, { alg, expiresIn: HOUR }),
-    invocation: (token) => ({ event: functionUrlEvent({ headers: bearer(token) }), context: f.context() }),
+    invocation: (token, signing) => ({ event: functionUrlEvent({ headers: bearer(token), ...(signing && { path: `/${signing.route}`, body: signing.body }) }), context: f.context() }),
     wireInvocation: (token) => ({ event: functionUrlEvent({ headers: bearer(token) }), context: f.context() }),
     upstreamRequests: () => f.sts.requestCount(),
     upstreamUrl: f.sts.url,
@@ -131,7 +137,7 @@ async function huaweiDeployment(): Promise<Deployment> {
     issuer: f.idp.issuer,
     audience: f.idp.audience,
     mint: (sub, alg = 'ES256') => f.idp.mint({ sub }, { alg, expiresIn: HOUR }),
-    invocation: (token) => ({ event: apigEvent({ headers: bearer(token) }), context: f.context() }),
+    invocation: (token, signing) => ({ event: apigEvent({ headers: bearer(token), ...(signing && { path: `/stsgate/${signing.route}`, body: signing.body }) }), context: f.context() }),
     wireInvocation: (token) => ({ event: apigEvent({ headers: bearer(token) }), getters: getterValues() }),
     upstreamRequests: () => f.iam.requestCount(),
     upstreamUrl: f.iam.url,

@@ -22,6 +22,8 @@ const SDK_RATIO_LIMIT = 1 / 3;
 const HIT_P50_LIMIT_MS = 0.3;
 const MISS_OVER_RTT_LIMIT_MS = 1;
 const FLOOR_RATIO_LIMIT = 3;
+/** Issue 16: a signed request costs little beyond verifying the JWT and signing the object. */
+const SIGNED_FLOOR_RATIO_LIMIT = 1.5;
 
 const judge = (value: number | null | undefined, limit: number, strict = false): boolean | null =>
   value === null || value === undefined || Number.isNaN(value) ? null : strict ? value < limit : value <= limit;
@@ -53,6 +55,11 @@ export function evaluateGoals(cold: ColdResults, inProcess: InProcessResults): G
       add(`hit-over-floor:${cloud}:${alg}`, `${cloud}: warm hit p50 ≤ ${FLOOR_RATIO_LIMIT}× the floor (${alg} verification + signature)`, w.hitOverFloor[alg], FLOOR_RATIO_LIMIT, '×');
     }
     add(`miss-over-floor:${cloud}`, `${cloud}: warm miss − round trip ≤ ${FLOOR_RATIO_LIMIT}× the floor (ES256)`, w.missMinusRttOverFloor, FLOOR_RATIO_LIMIT, '×');
+  }
+  for (const cloud of CLOUDS) {
+    const signed = inProcess.warm[cloud].signed;
+    add(`upload-over-floor:${cloud}`, `${cloud}: warm signed upload p50 ≤ ${SIGNED_FLOOR_RATIO_LIMIT}× its floor (ES256 verification + the POST form's signature)`, signed.uploadOverFloor, SIGNED_FLOOR_RATIO_LIMIT, '×');
+    add(`download-over-floor:${cloud}`, `${cloud}: warm signed download p50 ≤ ${SIGNED_FLOOR_RATIO_LIMIT}× its floor (ES256 verification + the URL's signature)`, signed.downloadOverFloor, SIGNED_FLOOR_RATIO_LIMIT, '×');
   }
   return goals;
 }

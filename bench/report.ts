@@ -114,6 +114,22 @@ export function formatReport(r: BenchResults): string {
     ),
   );
 
+  out.push('', '### Signed uploads and downloads, warm, per request (p50 / p99 ms; ES256; the signing role\'s keys held)', '');
+  out.push(
+    table(
+      ['cloud', 'upload (POST form)', 'download (presigned GET)', 'keys: hit / miss (p50)', 'floor: upload / download', 'upload ÷ floor', 'download ÷ floor', 'upload ÷ verification alone'],
+      CLOUDS.map((cloud) => {
+        const w = p.warm[cloud];
+        const g = w.signed;
+        return [cloud, pair(g.upload), pair(g.download), `${ms(w.hit.ES256.p50)} / ${ms(w.miss.p50)}`, `${ms(g.uploadFloorMs)} / ${ms(g.downloadFloorMs)}`, `${ms(g.uploadOverFloor, 2)}×`, `${ms(g.downloadOverFloor, 2)}×`, `${ms(g.uploadOverVerify, 2)}×`];
+      }),
+    ),
+  );
+  out.push(
+    '',
+    `Signatures alone (bench/sign/signed-upload.ts), p50 / p99 ms: ${CLOUDS.map((cloud) => `${cloud} form ${pair(p.floor.signUpload[cloud])}, GET ${pair(p.floor.signDownload[cloud])}`).join('; ')}.`,
+  );
+
   out.push('', '### One STS call, warm: official SDK vs stsgate client, same emulator (p50 / p99 ms)', '');
   out.push(
     table(

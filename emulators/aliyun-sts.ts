@@ -16,6 +16,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { EmulatorServer, listening, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
 import type { EmulatorHandle, IncomingRequest, TransportFault } from './shared/emulator-server.js';
+import { IssuedKeys, type KeyIssuer } from './shared/issued-keys.js';
 import { isPlainObject } from './shared/json-body.js';
 import { isStringOrStringList, parsePolicyDocument, statementListProblem } from './shared/policy-document.js';
 import {
@@ -68,7 +69,8 @@ export interface AliyunStsRejection {
   status: number;
 }
 
-export type AliyunStsEmulator = EmulatorHandle<RecordedAssumeRole, AliyunStsFault, AliyunStsRejection>;
+/** The OSS stand-in trusts it through {@link KeyIssuer}: it accepts the keys this emulator issued. */
+export type AliyunStsEmulator = EmulatorHandle<RecordedAssumeRole, AliyunStsFault, AliyunStsRejection> & KeyIssuer;
 
 export async function startAliyunStsEmulator(options: AliyunStsEmulatorOptions): Promise<AliyunStsEmulator> {
   return listening(new StsEmulatorServer(resolveConfig(options)), options.port);
@@ -617,8 +619,9 @@ function resolveConfig(options: AliyunStsEmulatorOptions): EmulatorConfig {
 
 type ErrorFault = Extract<AliyunStsFault, { kind: 'error' }>;
 
-class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedAssumeRole, AliyunStsRejection> {
+class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedAssumeRole, AliyunStsRejection> implements KeyIssuer {
   private readonly nonces: NonceLedger;
+  private readonly issuedKeys = new IssuedKeys();
 
   constructor(private readonly config: EmulatorConfig) {
     super(JSON_CONTENT_TYPE);
@@ -630,6 +633,10 @@ class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedAssumeRole, A
     this.nonces.clear();
   }
 
+  issuedKey(accessKeyId: string) {
+    return this.issuedKeys.issuedKey(accessKeyId);
+  }
+
   protected answer(received: IncomingRequest, res: ServerResponse): void {
     const request: ReceivedRequest = { ...received, ...splitTarget(received.url) };
     try {
@@ -639,6 +646,7 @@ class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedAssumeRole, A
       const input = validateAssumeRole(parameters, this.config.maxSessionDuration);
       const issued = issueCredentials(input, this.config.now());
       this.calls.push({ callerAccessKeyId: caller.accessKeyId, securityToken: caller.securityToken, ...input, issued });
+      this.issuedKeys.add({ ...issued, expiresAt: Date.parse(issued.expiration) });
       this.sendJson(res, 200, assumeRoleResponse(input, issued));
     } catch (error) {
       if (!(error instanceof StsRejection)) throw error;

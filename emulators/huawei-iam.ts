@@ -31,6 +31,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { listening, randomAlphanumeric } from './shared/emulator-server.js';
 import type { IncomingRequest } from './shared/emulator-server.js';
+import { IssuedKeys, type KeyIssuer } from './shared/issued-keys.js';
 import { isJsonMediaType, isPlainObject, parseJsonObject } from './shared/json-body.js';
 import { constantTimeEqual } from './shared/signing.js';
 import { APIG_STANDARD_MESSAGES, ApigEmulatorServer, authenticateAkSk, gatewayAuthFailure, refuse, resolveGatewayConfig } from './huawei/apig-server.js';
@@ -66,7 +67,8 @@ export interface RecordedSecurityTokenCall {
   issued: { access: string; secret: string; securitytoken: string; expiresAt: string };
 }
 
-export type HuaweiIamEmulator = HuaweiEmulatorHandle<RecordedSecurityTokenCall>;
+/** The OBS stand-in trusts it through {@link KeyIssuer}: it accepts the keys this emulator issued. */
+export type HuaweiIamEmulator = HuaweiEmulatorHandle<RecordedSecurityTokenCall> & KeyIssuer;
 
 export async function startHuaweiIamEmulator(options: HuaweiIamEmulatorOptions): Promise<HuaweiIamEmulator> {
   return listening(new IamEmulatorServer(resolveConfig(options)), options.port);
@@ -362,9 +364,15 @@ function resolveConfig(options: HuaweiIamEmulatorOptions): EmulatorConfig {
   return { ...resolveGatewayConfig(options), tokens: options.tokens };
 }
 
-class IamEmulatorServer extends ApigEmulatorServer<RecordedSecurityTokenCall> {
+class IamEmulatorServer extends ApigEmulatorServer<RecordedSecurityTokenCall> implements KeyIssuer {
+  private readonly issuedKeys = new IssuedKeys();
+
   constructor(private readonly config: EmulatorConfig) {
     super({ path: API_PATH, internalErrorCode: 'IAM.0006', standardMessage });
+  }
+
+  issuedKey(accessKeyId: string) {
+    return this.issuedKeys.issuedKey(accessKeyId);
   }
 
   protected serve(request: IncomingRequest, res: ServerResponse): void {
@@ -385,6 +393,7 @@ class IamEmulatorServer extends ApigEmulatorServer<RecordedSecurityTokenCall> {
       issued,
     });
     const { access, secret, securitytoken, expiresAt } = issued;
+    this.issuedKeys.add({ accessKeyId: access, accessKeySecret: secret, securityToken: securitytoken, expiresAt: Date.parse(expiresAt) });
     this.sendJson(res, 201, { credential: { access, expires_at: expiresAt, secret, securitytoken } });
   }
 

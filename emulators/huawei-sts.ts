@@ -27,6 +27,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { listening, randomAlphanumeric, resolveMaxSessionDuration } from './shared/emulator-server.js';
 import type { IncomingRequest } from './shared/emulator-server.js';
+import { IssuedKeys, type KeyIssuer } from './shared/issued-keys.js';
 import { isJsonMediaType, isPlainObject, parseJsonObject } from './shared/json-body.js';
 import { parsePolicyDocument, statementListProblem } from './shared/policy-document.js';
 import { APIG_STANDARD_MESSAGES, ApigEmulatorServer, authenticateAkSk, gatewayAuthFailure, refuse, resolveGatewayConfig } from './huawei/apig-server.js';
@@ -69,7 +70,8 @@ export interface RecordedAssumeAgency {
   issued: { accessKeyId: string; secretAccessKey: string; securityToken: string; expiration: string };
 }
 
-export type HuaweiStsEmulator = HuaweiEmulatorHandle<RecordedAssumeAgency>;
+/** The OBS stand-in trusts it through {@link KeyIssuer}: it accepts the keys this emulator issued. */
+export type HuaweiStsEmulator = HuaweiEmulatorHandle<RecordedAssumeAgency> & KeyIssuer;
 
 export async function startHuaweiStsEmulator(options: HuaweiStsEmulatorOptions): Promise<HuaweiStsEmulator> {
   return listening(new StsEmulatorServer(resolveConfig(options)), options.port);
@@ -376,9 +378,15 @@ function resolveConfig(options: HuaweiStsEmulatorOptions): EmulatorConfig {
   return { ...resolveGatewayConfig(options), agencies: options.agencies };
 }
 
-class StsEmulatorServer extends ApigEmulatorServer<RecordedAssumeAgency> {
+class StsEmulatorServer extends ApigEmulatorServer<RecordedAssumeAgency> implements KeyIssuer {
+  private readonly issuedKeys = new IssuedKeys();
+
   constructor(private readonly config: EmulatorConfig) {
     super({ path: API_PATH, internalErrorCode: 'STS.InternalError', standardMessage });
+  }
+
+  issuedKey(accessKeyId: string) {
+    return this.issuedKeys.issuedKey(accessKeyId);
   }
 
   protected serve(request: IncomingRequest, res: ServerResponse): void {
@@ -395,6 +403,7 @@ class StsEmulatorServer extends ApigEmulatorServer<RecordedAssumeAgency> {
       ...(input.policy !== undefined && { policy: input.policy }),
       issued,
     });
+    this.issuedKeys.add({ accessKeyId: issued.accessKeyId, accessKeySecret: issued.secretAccessKey, securityToken: issued.securityToken, expiresAt: Date.parse(issued.expiration) });
     this.sendJson(res, 200, {
       credentials: {
         access_key_id: issued.accessKeyId,

@@ -14,6 +14,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { EmulatorServer, listening, randomAlphanumeric, resolveLimits } from './shared/emulator-server.js';
+import { IssuedKeys, type KeyIssuer } from './shared/issued-keys.js';
 import type { EmulatorHandle, IncomingRequest, TransportFault } from './shared/emulator-server.js';
 import { isJsonMediaType, isPlainObject, parseJsonObject } from './shared/json-body.js';
 import { isStringOrStringList, parsePolicyDocument, statementListProblem } from './shared/policy-document.js';
@@ -71,7 +72,8 @@ export interface TencentStsRejection {
   code: string;
 }
 
-export type TencentStsEmulator = EmulatorHandle<RecordedTencentAssumeRole, TencentStsFault, TencentStsRejection>;
+/** The COS stand-in trusts it through {@link KeyIssuer}: it accepts the keys this emulator issued. */
+export type TencentStsEmulator = EmulatorHandle<RecordedTencentAssumeRole, TencentStsFault, TencentStsRejection> & KeyIssuer;
 
 export async function startTencentStsEmulator(options: TencentStsEmulatorOptions): Promise<TencentStsEmulator> {
   return listening(new StsEmulatorServer(resolveConfig(options)), options.port);
@@ -672,9 +674,15 @@ function resolveConfig(options: TencentStsEmulatorOptions): EmulatorConfig {
 
 type ErrorFault = Extract<TencentStsFault, { kind: 'error' }>;
 
-class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedTencentAssumeRole, TencentStsRejection> {
+class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedTencentAssumeRole, TencentStsRejection> implements KeyIssuer {
+  private readonly issuedKeys = new IssuedKeys();
+
   constructor(private readonly config: EmulatorConfig) {
     super(JSON_CONTENT_TYPE);
+  }
+
+  issuedKey(accessKeyId: string) {
+    return this.issuedKeys.issuedKey(accessKeyId);
   }
 
   protected answer(received: IncomingRequest, res: ServerResponse): void {
@@ -686,6 +694,7 @@ class StsEmulatorServer extends EmulatorServer<ErrorFault, RecordedTencentAssume
       const input = validateAssumeRole(parseBody(request.body), this.config.maxSessionDuration);
       const issued = issueCredentials(input, this.config.now());
       this.calls.push({ callerSecretId: caller.secretId, token: caller.token, region, ...input, issued });
+      this.issuedKeys.add({ accessKeyId: issued.tmpSecretId, accessKeySecret: issued.tmpSecretKey, securityToken: issued.token, expiresAt: issued.expiredTime * 1000 });
       this.sendJson(res, 200, assumeRoleResponse(issued));
     } catch (error) {
       if (!(error instanceof StsRejection)) throw error;

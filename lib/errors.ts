@@ -46,7 +46,18 @@ export type Reason =
   | 'new_key_limit'
   // STS answered that it is throttling (503), or recently did and this instance pauses new keys (503, no call made).
   | 'sts_throttled'
-  | 'sts_paused';
+  | 'sts_paused'
+  // The signing routes (403), decided before anything is signed: no grant lets this token upload here (no rule
+  // with `put`, a rule that does not apply or cannot upload, a key outside every prefix it may upload to); the
+  // size or the content type is beyond the grant's limits; a PUT asked for where the cloud cannot bind the
+  // grant's size limit into the URL; no grant lets this token read the key.
+  | 'upload_not_granted'
+  | 'over_size_limit'
+  | 'content_type_not_allowed'
+  | 'put_size_unbindable'
+  | 'download_not_granted'
+  // The signing role's keys are too close to their expiry to sign with and could not be renewed (503).
+  | 'signing_keys_expiring';
 
 export interface StsgateErrorOptions {
   /** Extra response headers this error needs (`WWW-Authenticate`, `Retry-After`, `Allow`). */
@@ -103,8 +114,8 @@ export const invalidToken = (description: string, reason: Reason, cause?: unknow
     cause,
   });
 
-export const insufficientScope = (description: string): StsgateError =>
-  new StsgateError(403, 'insufficient_scope', description);
+export const insufficientScope = (description: string, reason?: Reason): StsgateError =>
+  new StsgateError(403, 'insufficient_scope', description, reason === undefined ? {} : { reason });
 
 export const methodNotAllowed = (allow: readonly string[]): StsgateError =>
   new StsgateError(405, 'method_not_allowed', `use ${allow.join(' or ')}`, { headers: { Allow: allow.join(', ') } });

@@ -1,6 +1,8 @@
 /**
  * Builds one cloud's token function at cold start: configuration is read and validated once, the JWKS
- * resolver and credential cache are created once and then live as long as the function instance.
+ * resolver, credential cache and signing keys are created once and then live as long as the function
+ * instance. Its three routes (keys, uploads, downloads) share the JWT check, the per-subject request
+ * limit, the STS breaker and the runtime credentials.
  *
  * A configuration error does not crash the instance: it is logged once, naming every offending
  * variable, and each request gets a bare 500 `server_error`, so nothing about the setup leaks to callers.
@@ -25,9 +27,13 @@ import { loadCorsConfig } from './http/cors-config.js';
 import { createHttpHandler, createMisconfiguredHandler } from './http/pipeline.js';
 import type { HttpHandler } from './http/types.js';
 import { consoleLogger, errorFields, type Logger } from './log.js';
+import { createRequestGate } from './request-gate.js';
 import { createTokenService } from './token-service.js';
 import { loadSharedState } from './state/shared-state.js';
 import type { RedisModule } from './state/redis-module.js';
+import { loadUploadConfig } from './uploads/config.js';
+import { createSigningRoutes } from './uploads/signing-routes.js';
+import { planSigningRole, signingKeysProvider } from './uploads/signing-role.js';
 
 export interface TokenFunctionOptions {
   readonly env?: Env;
@@ -64,35 +70,56 @@ export function createTokenFunction<C>(cloud: CloudPlugin<C>, options: TokenFunc
     const grant = read(() => loadGrant(env, { maxDurationSeconds: cloud.maxDurationSeconds }, { codeDir: options.codeDir ?? process.cwd() }));
     const cors = read(() => loadCorsConfig(env));
     const limits = read(() => loadRateLimits(env));
+    const uploads = read(() => loadUploadConfig(env, cloud.signer.capabilities));
     const startSharedState = read(() =>
       loadSharedState(env, { logger, ...(options.loadRedis ? { load: options.loadRedis } : {}) }),
     );
     const cloudConfig = grant && read(() => cloud.loadConfig(env, grant));
     // The rules' largest possible policy must fit this cloud's limits, or no request could rely on it.
     if (grant && cloudConfig !== undefined) read(() => worstCasePolicy(cloud, cloudConfig, grant));
-    if (problems.length > 0 || !jwt || !grant || !limits || cloudConfig === undefined) throw new ConfigError(problems);
+    // The signing role's policy and lifetime must fit too, or no upload could ever be signed.
+    const signingRole = grant && cloudConfig !== undefined && uploads ? read(() => planSigningRole(cloud, cloudConfig, grant, uploads.urlSeconds)) : undefined;
+    if (problems.length > 0 || !jwt || !grant || !limits || !uploads || cloudConfig === undefined) throw new ConfigError(problems);
 
     // Connects at cold start when REDIS_URL is set; loads nothing otherwise.
     const shared = startSharedState?.(JSON.stringify([cloud.id, cloud.issuer(cloudConfig)]));
 
-    const issueToken = createTokenService({
-      cloud,
-      cloudConfig,
-      grant,
+    const admit = createRequestGate({
       verifier: createJwtVerifier(jwt, {
         onStale: (reason) => logger.log('warn', 'serving the last good JWKS', { reason }),
         ...options.jwks,
       }),
-      cache: new CredentialCache(),
-      resolveCredentials: credentialChain(cloud.credentialSources(cloudConfig), logger),
-      stsTimeoutMs: options.stsTimeoutMs ?? 5000,
       rateLimit: limits.requests === undefined ? undefined : new SubjectRateLimit({ perMinute: limits.requests }),
+      shared,
+    });
+    const resolveCredentials = credentialChain(cloud.credentialSources(cloudConfig), logger);
+    const breaker = new ThrottlingBreaker(options.breaker);
+    const stsTimeoutMs = options.stsTimeoutMs ?? 5000;
+
+    const keys = createTokenService({
+      cloud,
+      cloudConfig,
+      grant,
+      admit,
+      cache: new CredentialCache(),
+      resolveCredentials,
+      stsTimeoutMs,
       stsRateLimit: limits.stsCalls === undefined ? undefined : new SubjectRateLimit({ perMinute: limits.stsCalls }),
-      breaker: new ThrottlingBreaker(options.breaker),
+      breaker,
       shared,
       ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     });
-    return createHttpHandler(issueToken, { provider: cloud.id, cors, logger });
+    const signing = createSigningRoutes({
+      cloud,
+      signer: cloud.signer,
+      grant,
+      config: uploads,
+      admit,
+      signingKeys:
+        signingRole &&
+        signingKeysProvider({ cloud, cloudConfig, plan: signingRole, resolveCredentials, breaker, stsTimeoutMs, retryPolicy: options.retryPolicy, logger }),
+    });
+    return createHttpHandler({ keys, uploads: signing.uploads, downloads: signing.downloads }, { provider: cloud.id, cors, logger });
   } catch (error) {
     if (error instanceof ConfigError) {
       logger.log('error', error.message, { provider: cloud.id, variables: error.problems.map((p) => p.variable) });

@@ -23,18 +23,17 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { bearerToken } from './auth/bearer.js';
-import type { JwtVerifier } from './auth/verify-jwt.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { CloudPlugin } from './clouds/types.js';
 import type { ResolvedCredentials } from './credentials/chain.js';
-import type { Invocation, RequestTrace } from './invocation.js';
+import type { Invocation, ServiceRequest } from './invocation.js';
+import { type RequestGate, RESPONSE_RESERVE_MS, take } from './request-gate.js';
 import type { PrefixGrant } from './rules/grants.js';
 import type { Action } from './scope/actions.js';
 import type { Grant } from './scope/resolve-scope.js';
 import { parseScopeRequest } from './scope/scope-request.js';
 import { planSession } from './session-plan.js';
-import { newKeysRateLimited, rateLimited } from './errors.js';
+import { newKeysRateLimited } from './errors.js';
 import type { SubjectRateLimit } from './limits/subject-rate-limit.js';
 import { type RetryPolicy, withRetries } from './sts/retry.js';
 import type { ThrottlingBreaker } from './sts/throttling-breaker.js';
@@ -65,24 +64,18 @@ export interface TokenResponse {
   grants: readonly PrefixGrant[];
 }
 
-export interface TokenRequest {
-  readonly authorization: string | undefined;
-  readonly body: string | undefined;
-  readonly invocation: Invocation;
-  readonly trace: RequestTrace;
-}
+export type TokenRequest = ServiceRequest;
 
 export interface TokenServiceDeps<C> {
   readonly cloud: CloudPlugin<C>;
   readonly cloudConfig: C;
   readonly grant: Grant;
-  readonly verifier: JwtVerifier;
+  /** Verifies the JWT and counts the request against `TOKEN_RATE_LIMIT`, as for every route. */
+  readonly admit: RequestGate;
   readonly cache: CredentialCache;
   readonly resolveCredentials: (invocation: Invocation) => Promise<ResolvedCredentials>;
   /** Upper bound for one STS call; the invocation's remaining time may shorten it. */
   readonly stsTimeoutMs: number;
-  /** Requests per subject, cache hits included. Unset: no limit. */
-  readonly rateLimit?: SubjectRateLimit | undefined;
   /** STS calls per subject: only requests that would call STS count. Unset: no limit. */
   readonly stsRateLimit?: SubjectRateLimit | undefined;
   /** Pauses STS calls from this instance while STS throttles. */
@@ -92,26 +85,15 @@ export interface TokenServiceDeps<C> {
   readonly shared?: SharedState | undefined;
 }
 
-/** Time kept back from the invocation's deadline to build and return the response. */
-const RESPONSE_RESERVE_MS = 300;
-
 /** The longest a scope's lock is held: past it, a holder that died no longer blocks anyone. */
 const MAX_LOCK_MS = 30_000;
 
-/** One request from `subject` against `limit`: deployment-wide when the shared state answers, else this instance's. */
-async function take(limit: SubjectRateLimit, name: string, subject: string, shared: SharedState | undefined): Promise<number> {
-  return (await shared?.take(name, subject, limit.perMinute)) ?? limit.take(subject);
-}
-
 export function createTokenService<C>(deps: TokenServiceDeps<C>) {
-  const { cloud, cloudConfig, grant, verifier, cache } = deps;
+  const { cloud, cloudConfig, grant, cache } = deps;
 
-  return async function issueToken({ authorization, body, invocation, trace }: TokenRequest): Promise<TokenResponse> {
-    // A JWKS fetch may use the invocation's time, less what the response needs.
-    const claims = await verifier.verify(bearerToken(authorization), Date.now() + invocation.remainingMs() - RESPONSE_RESERVE_MS);
-    trace.subject = claims.sub;
-    const retryAfter = deps.rateLimit ? await take(deps.rateLimit, 'requests', claims.sub, deps.shared) : 0;
-    if (retryAfter > 0) throw rateLimited(retryAfter);
+  return async function issueToken(request: TokenRequest): Promise<TokenResponse> {
+    const { body, invocation, trace } = request;
+    const claims = await deps.admit(request);
     const { scope, policy, sessionName } = planSession(cloud, cloudConfig, grant, claims, parseScopeRequest(body));
     // Everything STS is asked for: who (the session name carries the subject), for how long, and the exact
     // policy, which holds the bucket and every granted prefix, action and limit. Hashed: policies run to 2 KB.

@@ -31,12 +31,16 @@ export function banner({ origin, demoUrl, functions, devTokenPath, sharedState }
     anyReal
       ? 'stsgate local token service: REAL cloud for some functions (keys issued there are real)'
       : 'stsgate local token service: EMULATED cloud (development only; no real keys are issued)',
-    ...functions.map((fn) => routeColumn(fn) + (fn.coldStartErrors.length > 0 ? `${MISCONFIGURED}${problemsOf(fn).join('; ')}` : fn.banner)),
+    ...functions.flatMap((fn) => [
+      routeColumn(fn) + (fn.coldStartErrors.length > 0 ? `${MISCONFIGURED}${problemsOf(fn).join('; ')}` : fn.banner),
+      // The signing routes of the same function, and the bucket they sign for.
+      `    …${fn.route}/uploads, …${fn.route}/downloads`.padEnd(44) + (fn.storage ? fn.storage.banner : 'signed for the real bucket (STORAGE_ENDPOINT or its public endpoint)'),
+    ]),
     ...(sharedState ? [`  shared state: Redis at ${sharedState} (REDIS_URL): cached keys and rate limits shared by every instance using it`] : []),
     devTokenPath
       ? `  dev login: GET ${origin}${devTokenPath}?sub=alice   development JWTs from a local JWKS (this machine only: no CORS)`
       : '  login: JWT_* from the environment (no development login)',
-    `  demo page: ${demoUrl}/`.padEnd(44) + (devTokenPath ? 'keys from all three functions in a browser, through CORS' : 'needs the development login (unset JWT_*)'),
+    `  demo page: ${demoUrl}/`.padEnd(44) + (devTokenPath ? 'keys and signed uploads from all three functions in a browser, through CORS' : 'needs the development login (unset JWT_*)'),
     '',
     'Get a token:',
     `  curl -s -X POST ${origin}/aliyun -H "Authorization: Bearer ${devTokenPath ? `$(curl -s '${origin}${devTokenPath}?sub=alice')` : '<your app JWT>'}"`,

@@ -1,8 +1,10 @@
 /**
  * The three token functions as `npm start` runs them: each built bundle loaded cold with its own
- * environment, fed the invocations its platform would send (FC3 events at `/aliyun`, SCF Function URL
- * events at `/tencent`, FunctionGraph APIG events at `/huawei`), and, unless the cloud is called for
- * real, wired to STS emulators that check request signatures independently of the signers under test.
+ * environment, fed the invocations its platform would send (FC3 events under `/aliyun`, SCF Function URL
+ * events under `/tencent`, FunctionGraph APIG events under `/huawei`; `…/uploads` and `…/downloads` are
+ * the signing routes), and, unless the cloud is called for real, wired to STS emulators that check
+ * request signatures independently of the signers under test, and to a storage stand-in that accepts the
+ * keys those emulators issue and checks every signed upload and download (`local/storage.ts`).
  *
  * @module
  */
@@ -13,6 +15,7 @@ import { startHuaweiIamEmulator } from '../emulators/huawei-iam.js';
 import { startHuaweiStsEmulator } from '../emulators/huawei-sts.js';
 import { startTencentStsEmulator } from '../emulators/tencent-sts.js';
 import { loadBundle } from './bundle.js';
+import { type LocalStorage, signForStandIn, startLocalStorage } from './storage.js';
 import { type Fc3Credentials, fc3Context, fc3Event } from './platforms/aliyun.js';
 import { type AgencyCredentials, apigEvent, functionGraphContext } from './platforms/huawei.js';
 import { scfContext, scfFunctionUrlEvent } from './platforms/tencent.js';
@@ -42,6 +45,8 @@ export interface LocalFunction {
   readonly invoke: Invoke;
   /** Requests its STS or IAM emulators have received; undefined when the cloud is called for real. */
   readonly emulatorRequests: () => number | undefined;
+  /** The bucket's stand-in, when the cloud is emulated (a real cloud signs for its real bucket). */
+  readonly storage: LocalStorage | undefined;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,7 @@ async function aliyunFunction(base: Env, real: boolean): Promise<LocalFunction> 
   const env: Env = { ...base };
   let role: Fc3Credentials | undefined;
   let sts: Awaited<ReturnType<typeof startAliyunStsEmulator>> | undefined;
+  let storage: LocalStorage | undefined;
   if (!real) {
     // The function's own role, as FC hands it over in context.credentials.
     role = {
@@ -64,6 +70,8 @@ async function aliyunFunction(base: Env, real: boolean): Promise<LocalFunction> 
     Object.assign(env, { ALIYUN_STS_ENDPOINT: sts.url, ALIYUN_ROLE_ARN: base.ALIYUN_ROLE_ARN ?? 'acs:ram::1234567890123456:role/stsgate-local' });
     env.TOKEN_BUCKET ??= 'stsgate-local';
     env.TOKEN_REGION ??= 'cn-hangzhou';
+    storage = await startLocalStorage('aliyun', env.TOKEN_BUCKET, env.TOKEN_REGION, [sts]);
+    signForStandIn(env, storage);
   }
   const bundle = loadBundle<{ handler: (event: Buffer, context: unknown) => Promise<PlatformResponse> }>('../dist/aliyun/index.js', env);
   const { handler } = bundle.exports;
@@ -78,13 +86,18 @@ async function aliyunFunction(base: Env, real: boolean): Promise<LocalFunction> 
       return handler(fc3Event(req, body, requestId), fc3Context(requestId, env.TOKEN_REGION ?? 'cn-hangzhou', role));
     },
     emulatorRequests: () => sts?.requestCount(),
-    close: async () => sts?.close(),
+    storage,
+    close: async () => {
+      await storage?.standIn.close();
+      await sts?.close();
+    },
   };
 }
 
 async function tencentFunction(base: Env, real: boolean): Promise<LocalFunction> {
   const env: Env = { ...base };
   let sts: Awaited<ReturnType<typeof startTencentStsEmulator>> | undefined;
+  let storage: LocalStorage | undefined;
   if (!real) {
     // SCF puts the execution role's temporary keys in these variables.
     const role = { secretId: `AKIDLocalScfRole${randomBytes(8).toString('hex')}`, secretKey: randomBytes(24).toString('base64url'), token: randomBytes(48).toString('base64url') };
@@ -99,6 +112,8 @@ async function tencentFunction(base: Env, real: boolean): Promise<LocalFunction>
     // A bucket set for another cloud would lack COS's -<appid> suffix; the emulated one always has it.
     env.TOKEN_BUCKET = base.TOKEN_BUCKET && /-\d{5,}$/.test(base.TOKEN_BUCKET) ? base.TOKEN_BUCKET : 'stsgate-local-1250000000';
     env.TOKEN_REGION = base.TOKEN_REGION?.startsWith('ap-') ? base.TOKEN_REGION : 'ap-guangzhou';
+    storage = await startLocalStorage('tencent', env.TOKEN_BUCKET, env.TOKEN_REGION, [sts]);
+    signForStandIn(env, storage);
   }
   const bundle = loadBundle<{ main_handler: (event: unknown, context: unknown) => Promise<PlatformResponse> }>('../dist/tencent/index.js', env);
   const { main_handler } = bundle.exports;
@@ -115,7 +130,11 @@ async function tencentFunction(base: Env, real: boolean): Promise<LocalFunction>
     banner: real ? 'Tencent STS: REAL (keys from the credential chain; keys issued are real)' : `Tencent STS: emulator on ${sts?.url} (checks TC3-HMAC-SHA256)`,
     invoke,
     emulatorRequests: () => sts?.requestCount(),
-    close: async () => sts?.close(),
+    storage,
+    close: async () => {
+      await storage?.standIn.close();
+      await sts?.close();
+    },
   };
 }
 
@@ -126,6 +145,7 @@ async function huaweiFunction(base: Env, real: boolean): Promise<LocalFunction> 
   let agency: AgencyCredentials | undefined;
   let iam: Awaited<ReturnType<typeof startHuaweiIamEmulator>> | undefined;
   let sts: Awaited<ReturnType<typeof startHuaweiStsEmulator>> | undefined;
+  let storage: LocalStorage | undefined;
   if (!real) {
     // What FunctionGraph hands a function with an agency: an IAM token and temporary keys.
     agency = {
@@ -144,6 +164,8 @@ async function huaweiFunction(base: Env, real: boolean): Promise<LocalFunction> 
     env.TOKEN_BUCKET ??= 'stsgate-local';
     // Huawei region ids end in a number (cn-north-4); another cloud's default would not name one.
     env.TOKEN_REGION = base.TOKEN_REGION && /^[a-z]{2}-[a-z]+-\d+$/.test(base.TOKEN_REGION) ? base.TOKEN_REGION : 'cn-north-4';
+    storage = await startLocalStorage('huawei', env.TOKEN_BUCKET, env.TOKEN_REGION, sts ? [iam, sts] : [iam]);
+    signForStandIn(env, storage);
   }
   const bundle = loadBundle<{ handler: (event: unknown, context: unknown) => Promise<PlatformResponse> }>('../dist/huawei/index.js', env);
   const { handler } = bundle.exports;
@@ -162,7 +184,9 @@ async function huaweiFunction(base: Env, real: boolean): Promise<LocalFunction> 
       return handler(apigEvent(req, body, requestId), functionGraphContext(requestId, agency));
     },
     emulatorRequests: () => (iam ? iam.requestCount() + (sts?.requestCount() ?? 0) : undefined),
+    storage,
     close: async () => {
+      await storage?.standIn.close();
       await sts?.close();
       await iam?.close();
     },

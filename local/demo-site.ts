@@ -49,6 +49,8 @@ export interface DemoSiteServices {
   readonly mintDevToken: ((subject: string) => Promise<string>) | undefined;
   /** The preflights the token service's functions have answered, oldest first. */
   readonly preflights: () => readonly PreflightRecord[];
+  /** The origins of the emulated buckets, which the page's uploads and downloads go to. */
+  readonly storageOrigins?: () => readonly string[];
 }
 
 /** The answer of {@link CORS_CHECK_PATH}. */
@@ -77,7 +79,7 @@ const INDEX: ServedFile = { file: new URL('examples/web/index.html', REPO), cont
 const FILES: ReadonlyMap<string, ServedFile> = new Map([
   ['/', INDEX],
   ['/index.html', INDEX],
-  ...['app.js', 'card.js', 'cors-check.js', 'format.js', 'login.js'].map((name): [string, ServedFile] => [`/${name}`, { file: new URL(`examples/web/${name}`, REPO), contentType: 'text/javascript; charset=utf-8' }]),
+  ...['app.js', 'card.js', 'cors-check.js', 'format.js', 'login.js', 'uploads.js'].map((name): [string, ServedFile] => [`/${name}`, { file: new URL(`examples/web/${name}`, REPO), contentType: 'text/javascript; charset=utf-8' }]),
   ['/styles.css', { file: new URL('examples/web/styles.css', REPO), contentType: 'text/css; charset=utf-8' }],
   // The browser client exactly as `npm run build` builds the package, so the page runs the code an app would.
   ['/client/index.js', { file: new URL('client/dist/index.js', REPO), contentType: 'text/javascript; charset=utf-8' }],
@@ -89,16 +91,17 @@ const CONFIG_TAG = '<meta name="stsgate-demo-config" content="">';
 
 /**
  * The page's Content-Security-Policy: scripts and styles from its own origin only (no inline code), and
- * network access to its own origin (login, CORS check) and the token service alone, so the page can do
- * nothing but log in and ask for keys.
+ * network access to its own origin (login, CORS check), the token service and the emulated buckets
+ * alone, so the page can do nothing but log in, ask for keys and signatures, and upload and download
+ * through them.
  */
-export function contentSecurityPolicy(tokenService: string): string {
+export function contentSecurityPolicy(tokenService: string, storageOrigins: readonly string[] = []): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     'img-src data:',
-    `connect-src 'self' ${tokenService}`,
+    `connect-src 'self' ${[tokenService, ...storageOrigins].join(' ')}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
@@ -165,7 +168,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, config: DemoPage
   };
   if (route === INDEX) {
     content = renderIndex(content.toString('utf8'), config);
-    headers['content-security-policy'] = contentSecurityPolicy(config.tokenService);
+    headers['content-security-policy'] = contentSecurityPolicy(config.tokenService, services.storageOrigins?.() ?? []);
   }
   res.writeHead(200, headers);
   res.end(req.method === 'HEAD' ? undefined : content);

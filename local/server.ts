@@ -3,14 +3,16 @@
  * the built bundles, exactly as each platform would (see `local/cloud-functions.ts`).
  *
  * With no cloud keys in the environment it runs a complete, clearly labelled emulated setup: a
- * development identity provider (JWKS + `/dev/token?sub=…`) and STS emulators that check request
- * signatures independently of the signers under test. A cloud whose keys are set (see docs/local.md) is
+ * development identity provider (JWKS + `/dev/token?sub=…`), STS emulators that check request
+ * signatures independently of the signers under test, and a storage stand-in per cloud that accepts the
+ * keys those emulators issue and checks every signed upload and download (`local/storage.ts`). A cloud whose keys are set (see docs/local.md) is
  * called for real instead, and then a real login is required: the development login, which mints a
  * token for any subject, never runs beside a real cloud (see `local/real-mode.ts`).
  *
  * Beside it, on a port of its own (another origin, so the browser runs real CORS preflights), the demo
  * page `examples/web/`: it logs in, asks all three functions for keys through the browser client and
- * shows them masked (see `local/demo-site.ts`). Unless CORS_ALLOWED_ORIGINS says otherwise, the demo
+ * shows them masked, and uploads a chosen file to each cloud's bucket through the signing routes (see
+ * `local/demo-site.ts`). Unless CORS_ALLOWED_ORIGINS says otherwise, the demo
  * page's origin is the only one the functions allow.
  *
  * Each bundle reads its configuration at cold start, so each is loaded with its own environment, made
@@ -29,6 +31,7 @@ import { answerUnparseableRequest, listen, MAX_HEADER_BYTES, readBody } from './
 import { createPreflightLog, type PreflightRecord } from './preflight-log.js';
 import { CLOUDS, type Cloud, hasRealIssuer, realClouds, requireRealIssuer } from './real-mode.js';
 import { LocalStartupError } from './startup-error.js';
+import type { LocalStorage } from './storage.js';
 
 export interface LocalTokenService {
   readonly url: string;
@@ -47,6 +50,8 @@ export interface LocalTokenService {
    * `undefined` for a cloud called for real, where nothing local sees the calls.
    */
   stsRequestCount(): Readonly<Record<Cloud, number | undefined>>;
+  /** Each emulated cloud's bucket (its storage stand-in), for tests; undefined for a cloud called for real. */
+  storage(): Readonly<Record<Cloud, LocalStorage | undefined>>;
   /** The CORS preflights the functions have answered, oldest first (the last 100): proof a browser ran them. */
   preflights(): readonly PreflightRecord[];
   close(): Promise<void>;
@@ -92,6 +97,7 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1', o
       real.size === 0 && !hasRealIssuer(original) ? await createIdentityProvider({ issuer: `${origin}/dev`, audience: 'stsgate-local' }) : undefined;
     const preflights = createPreflightLog();
 
+    const functions: LocalFunction[] = [];
     const demoPort = options.demoPort ?? (port === 0 ? 0 : port + 1);
     const demo: DemoSite = await startDemoSite(
       demoPort,
@@ -102,16 +108,21 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1', o
         corsCheckPath: CORS_CHECK_PATH,
         functions: CLOUDS.map((cloud) => ({ provider: cloud, path: `/${cloud}`, emulated: !real.has(cloud) })),
       },
-      { mintDevToken: idp ? (sub) => idp.mint({ sub }) : undefined, preflights: () => preflights.entries() },
+      {
+        mintDevToken: idp ? (sub) => idp.mint({ sub }) : undefined,
+        preflights: () => preflights.entries(),
+        // The emulated buckets start with the functions, after the page (whose origin the functions allow).
+        storageOrigins: () => functions.flatMap((fn) => (fn.storage ? [fn.storage.origin] : [])),
+      },
     );
     closers.push(() => demo.close());
 
     const base: Env = { ...original };
     if (idp) Object.assign(base, { JWT_JWKS_URL: `${origin}${idp.jwksPath}`, JWT_ISSUER: idp.issuer, JWT_AUDIENCE: idp.audience });
-    base.TOKEN_ACTIONS ??= 'get,put,list';
+    // Read and write by default, so the demo can upload and download; a rules document of the developer's own stands alone.
+    if (!RULES_DOCUMENTS.some((name) => base[name])) base.TOKEN_ACTIONS ??= 'get,put,list';
     base.CORS_ALLOWED_ORIGINS ??= demoOrigins(demo.url).join(',');
 
-    const functions: LocalFunction[] = [];
     for (const cloud of CLOUDS) {
       const fn = await startLocalFunction(cloud, base, real.has(cloud));
       functions.push(fn);
@@ -121,10 +132,12 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1', o
     route = async (req, res, body) => {
       const path = new URL(req.url ?? '/', origin).pathname;
       if (idp?.handle(req, res)) return;
-      const fn = functions.find((f) => f.route === path);
+      // Everything under a function's path is that function's, as on its platform: it reads the route
+      // (keys, `…/uploads`, `…/downloads`) from the path's last segment itself.
+      const fn = functions.find((f) => path === f.route || path.startsWith(`${f.route}/`));
       if (fn) {
         const result = await fn.invoke(req, body);
-        if (req.method === 'OPTIONS') preflights.record(fn.route, req, result.statusCode, result.headers ?? {});
+        if (req.method === 'OPTIONS') preflights.record(path, req, result.statusCode, result.headers ?? {});
         res.writeHead(result.statusCode, result.headers ?? {});
         res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
         return;
@@ -144,6 +157,7 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1', o
       banner: text,
       problems: problemSummary(origin, functions),
       stsRequestCount: () => ({ aliyun: byCloud('aliyun'), tencent: byCloud('tencent'), huawei: byCloud('huawei') }),
+      storage: () => Object.fromEntries(CLOUDS.map((cloud) => [cloud, functions.find((f) => f.provider === cloud)?.storage])) as Record<Cloud, LocalStorage | undefined>,
       preflights: () => preflights.entries(),
       close: closeAll,
     };
@@ -152,6 +166,9 @@ export async function startLocalTokenService(port: number, host = '127.0.0.1', o
     throw error;
   }
 }
+
+/** The variables that give a whole rules document, which TOKEN_ACTIONS must not be combined with. */
+const RULES_DOCUMENTS = ['TOKEN_RULES', 'TOKEN_RULES_FILE', 'TOKEN_ACCESS'] as const;
 
 /** REDIS_URL as the banner may show it (no user, no password); a bad value is reported by the functions themselves. */
 function sharedStateLocation(env: Env): string | undefined {

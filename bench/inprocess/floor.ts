@@ -3,6 +3,7 @@
  * (jose, through stsgate's own verifier, with the key given locally as JWT_PUBLIC_KEY would give it, so
  * no JWKS lookup) and one request signature with the cloud's signer. A warm request's cost divided by
  * this says how much the rest (event parsing, scope and policy, cache, HTTP pipeline, log line) adds.
+ * For the signing routes the signature is the one they answer with: a POST form, or a presigned GET.
  *
  * @module
  */
@@ -10,6 +11,8 @@ import { loadJwtConfig } from '../../lib/auth/jwt-config.js';
 import { createJwtVerifier } from '../../lib/auth/verify-jwt.js';
 import type { Deployment } from '../deployments.js';
 import type { Sampler } from '../interleave.js';
+import type { StorageProvider } from '../../lib/sign/index.js';
+import { signDownload, signUpload } from '../sign/signed-upload.js';
 import { signOnce } from './upstream-requests.js';
 
 export type Alg = 'ES256' | 'RS256';
@@ -70,6 +73,23 @@ export function signSampler(id: string, d: Deployment, counts: { warmup: number;
       const ms = performance.now() - started;
       sink = authorization; // keeps the result alive, so the work cannot be optimised away
       if (!sink) throw new Error(`${id}: empty signature`);
+      return ms;
+    },
+  };
+}
+
+/** One signature the signing routes answer with, alone: an upload's POST form, or a download's presigned GET. */
+export function objectSignatureSampler(id: string, provider: StorageProvider, what: 'upload' | 'download', counts: { warmup: number; iterations: number }): Sampler {
+  let sink: unknown;
+  return {
+    id,
+    ...counts,
+    sample() {
+      const started = performance.now();
+      const signed = what === 'upload' ? signUpload(provider, 'post') : signDownload(provider);
+      const ms = performance.now() - started;
+      sink = signed.url; // keeps the result alive, so the work cannot be optimised away
+      if (!sink) throw new Error(`${id}: nothing signed`);
       return ms;
     },
   };

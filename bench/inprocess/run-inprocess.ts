@@ -1,8 +1,8 @@
 /**
  * Everything measured inside the bench process, in one interleaved run (see interleave.ts): warm hits
- * and misses through each loaded bundle, the emulators' own round trips, the floor's parts, and the
- * official SDKs against stsgate's clients. Then the derived numbers: miss − round trip, and each warm
- * cost over the floor.
+ * and misses through each loaded bundle, signed uploads and downloads through the same bundles, the
+ * emulators' own round trips, the floor's parts, and the official SDKs against stsgate's clients. Then
+ * the derived numbers: miss − round trip, and each warm cost over its floor.
  *
  * @module
  */
@@ -12,10 +12,10 @@ import { runInterleaved, type Sampler } from '../interleave.js';
 import { roundMs, roundSummary, summarize, type Summary } from '../stats.js';
 import { takeOverConsole } from './console-sink.js';
 import { closeRttConnections, emulatorRttSampler } from './emulator-rtt.js';
-import { type Alg, localVerifier, signSampler, verifyAfterRoundTripSampler, verifySampler } from './floor.js';
+import { type Alg, localVerifier, objectSignatureSampler, signSampler, verifyAfterRoundTripSampler, verifySampler } from './floor.js';
 import { loadBundles } from './load-bundles.js';
 import { sdkPair } from './sdk-compare.js';
-import { hitSampler, type MissSplit, missSampler, primedHitToken } from './warm.js';
+import { hitSampler, type MissSplit, missSampler, primedHitToken, signedSampler } from './warm.js';
 
 const ALGS: readonly Alg[] = ['ES256', 'RS256'];
 
@@ -38,6 +38,22 @@ export interface WarmCloud {
   readonly floorMs: Record<Alg, number>;
   readonly hitOverFloor: Record<Alg, number>;
   readonly missMinusRttOverFloor: number;
+  /** The signing routes, warm (signing role's keys held, no STS call), ES256. */
+  readonly signed: SignedRoutes;
+}
+
+export interface SignedRoutes {
+  /** `…/uploads`: a POST form for a fresh key. */
+  readonly upload: Summary;
+  /** `…/downloads`: a presigned GET with a download name. */
+  readonly download: Summary;
+  /** Their floors: one ES256 verification + the form's (or the URL's) signature alone, p50s added. */
+  readonly uploadFloorMs: number;
+  readonly downloadFloorMs: number;
+  readonly uploadOverFloor: number;
+  readonly downloadOverFloor: number;
+  /** Over the verification alone, for comparison: all the rest of a signed request, signature included. */
+  readonly uploadOverVerify: number;
 }
 
 export interface SdkCompareCloud {
@@ -59,6 +75,9 @@ export interface InProcessResults {
     /** ES256 verification right after an (unmeasured) emulator round trip, as in a miss; not part of the floor. */
     readonly verifyAfterRoundTrip: Summary;
     readonly sign: Record<CloudId, Summary>;
+    /** The signing routes' signatures alone (bench/sign/signed-upload.ts): a POST form, a presigned GET. */
+    readonly signUpload: Record<CloudId, Summary>;
+    readonly signDownload: Record<CloudId, Summary>;
   };
   readonly warm: Record<CloudId, WarmCloud>;
   readonly sdk: Record<CloudId, SdkCompareCloud>;
@@ -87,6 +106,8 @@ export async function runInProcess(
       samplers.push(miss);
       samplers.push(emulatorRttSampler(`rtt:${cloud}`, d, 'http', counts('rtt')), emulatorRttSampler(`rttStsgate:${cloud}`, d, 'stsgate', counts('rtt')));
       samplers.push(signSampler(`sign:${cloud}`, d, counts('floor')));
+      samplers.push(await signedSampler(`upload:${cloud}`, d, handler, 'uploads', counts('signed')), await signedSampler(`download:${cloud}`, d, handler, 'downloads', counts('signed')));
+      samplers.push(objectSignatureSampler(`signUpload:${cloud}`, cloud, 'upload', counts('floor')), objectSignatureSampler(`signDownload:${cloud}`, cloud, 'download', counts('floor')));
     }
     for (const alg of ALGS) samplers.push(verifySampler(`verify:${alg}`, (await localVerifier(deployments.aliyun, alg)).verify, counts('floor')));
     samplers.push(
@@ -105,6 +126,8 @@ export async function runInProcess(
 
     const verify = { ES256: s('verify:ES256'), RS256: s('verify:RS256') };
     const sign = Object.fromEntries(CLOUDS.map((c) => [c, s(`sign:${c}`)])) as Record<CloudId, Summary>;
+    const signUpload = Object.fromEntries(CLOUDS.map((c) => [c, s(`signUpload:${c}`)])) as Record<CloudId, Summary>;
+    const signDownload = Object.fromEntries(CLOUDS.map((c) => [c, s(`signDownload:${c}`)])) as Record<CloudId, Summary>;
     const warm = {} as Record<CloudId, WarmCloud>;
     const sdk = {} as Record<CloudId, SdkCompareCloud>;
     for (const cloud of CLOUDS) {
@@ -113,6 +136,10 @@ export async function runInProcess(
       const rtt = s(`rtt:${cloud}`);
       const floorMs = { ES256: verify.ES256.p50 + sign[cloud].p50, RS256: verify.RS256.p50 + sign[cloud].p50 };
       const missMinusRtt = miss.p50 - rtt.p50;
+      const upload = s(`upload:${cloud}`);
+      const download = s(`download:${cloud}`);
+      const uploadFloorMs = verify.ES256.p50 + signUpload[cloud].p50;
+      const downloadFloorMs = verify.ES256.p50 + signDownload[cloud].p50;
       warm[cloud] = {
         hit: { ES256: roundSummary(hit.ES256), RS256: roundSummary(hit.RS256) },
         hitLogged: roundSummary(s(`hitLogged:${cloud}`)),
@@ -124,6 +151,15 @@ export async function runInProcess(
         floorMs: { ES256: roundMs(floorMs.ES256), RS256: roundMs(floorMs.RS256) },
         hitOverFloor: { ES256: ratio(hit.ES256.p50, floorMs.ES256), RS256: ratio(hit.RS256.p50, floorMs.RS256) },
         missMinusRttOverFloor: ratio(missMinusRtt, floorMs.ES256),
+        signed: {
+          upload: roundSummary(upload),
+          download: roundSummary(download),
+          uploadFloorMs: roundMs(uploadFloorMs),
+          downloadFloorMs: roundMs(downloadFloorMs),
+          uploadOverFloor: ratio(upload.p50, uploadFloorMs),
+          downloadOverFloor: ratio(download.p50, downloadFloorMs),
+          uploadOverVerify: ratio(upload.p50, verify.ES256.p50),
+        },
       };
       const sdkSummary = s(`sdk:${cloud}:sdk`);
       const ours = s(`sdk:${cloud}:stsgate`);
@@ -144,6 +180,8 @@ export async function runInProcess(
         verify: { ES256: roundSummary(verify.ES256), RS256: roundSummary(verify.RS256) },
         verifyAfterRoundTrip: roundSummary(s('verifyAfterRtt:ES256')),
         sign: Object.fromEntries(CLOUDS.map((c) => [c, roundSummary(sign[c])])) as Record<CloudId, Summary>,
+        signUpload: Object.fromEntries(CLOUDS.map((c) => [c, roundSummary(signUpload[c])])) as Record<CloudId, Summary>,
+        signDownload: Object.fromEntries(CLOUDS.map((c) => [c, roundSummary(signDownload[c])])) as Record<CloudId, Summary>,
       },
       warm,
       sdk,

@@ -3,6 +3,8 @@
  *
  * - hit: the same JWT (so the same scope) every time; the credential cache answers, STS is not called.
  * - miss: a new subject every time (pre-minted JWTs), so a new scope and one STS call to the emulator.
+ * - signed: the same JWT asking the `uploads` route for a POST form (a fresh key each time), or the
+ *   `downloads` route for a presigned GET; the signing role's keys are held, so STS is not called.
  *
  * Each sample builds its event and context first (the platform's work, not measured) and checks the
  * upstream request count afterwards, so a "hit" that called STS or a "miss" that did not fails the run
@@ -11,14 +13,14 @@
  * @module
  */
 import type { MintOptions } from '../../emulators/identity-provider.js';
-import type { Deployment } from '../deployments.js';
+import type { Deployment, SigningRequest } from '../deployments.js';
 import type { Sampler } from '../interleave.js';
 import type { ConsoleSink } from './console-sink.js';
 import type { PlatformHandler } from './load-bundles.js';
 import { summarize } from '../stats.js';
 
-async function invoke(d: Deployment, handler: PlatformHandler, token: string, expectedUpstream: number, writeLog?: ConsoleSink): Promise<number> {
-  const { event, context } = d.invocation(token);
+async function invoke(d: Deployment, handler: PlatformHandler, token: string, expectedUpstream: number, writeLog?: ConsoleSink, signing?: SigningRequest): Promise<number> {
+  const { event, context } = d.invocation(token, signing);
   const before = d.upstreamRequests();
   if (writeLog) writeLog.devNull();
   const started = performance.now();
@@ -82,4 +84,33 @@ export async function missSampler(
     },
     split: () => ({ stsCallP50Ms: summarize(sts).p50, restP50Ms: summarize(rest).p50 }),
   };
+}
+
+/** What the signed samplers ask for: an upload of a 120 KB photo as a POST form, and a download of one of the user's keys. */
+export const signingRequest = (route: SigningRequest['route'], sub: string): SigningRequest => ({
+  route,
+  body: JSON.stringify(route === 'uploads' ? { filename: 'photo.jpg', contentType: 'image/jpeg', size: 123_456, method: 'post' } : { key: `users/${sub}/photo.jpg`, filename: 'photo.jpg' }),
+});
+
+/**
+ * Signed uploads or downloads with one JWT. The priming request is made here, unmeasured: the instance's
+ * first signature assumes the signing role (one STS call); every sample after it must make none, or the
+ * run stops.
+ */
+export async function signedSampler(
+  id: string,
+  d: Deployment,
+  handler: PlatformHandler,
+  route: SigningRequest['route'],
+  counts: { warmup: number; iterations: number },
+): Promise<Sampler> {
+  const sub = `signed-${route}`;
+  const token = await d.mint(sub);
+  const request = signingRequest(route, sub);
+  const { event, context } = d.invocation(token, request);
+  const before = d.upstreamRequests();
+  const primed = await handler(event, context);
+  // One call if this is the instance's first signature, none if another sampler's priming made it.
+  if (primed.statusCode !== 200 || d.upstreamRequests() - before > 1) throw new Error(`${id}: priming answered ${primed.statusCode}: ${primed.body.slice(0, 300)}`);
+  return { id, ...counts, sample: () => invoke(d, handler, token, 0, undefined, request) };
 }

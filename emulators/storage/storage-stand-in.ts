@@ -11,7 +11,8 @@
  * stand-in accepting a request says something about the SDK or the signer that produced it.
  *
  * Uploads honour the service's no-overwrite header; downloads honour the `response-*` overrides the
- * signature covers; `storedObjects()` lists what was stored.
+ * signature covers; `storedObjects()` lists what was stored. `trust(emulator)` makes a stand-in accept
+ * every key its cloud's STS (or IAM) emulator issues, as the service accepts what its STS issued.
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { EmulatorServer } from '../shared/emulator-server.js';
 import type { EmulatorHandle, IncomingRequest, TransportFault } from '../shared/emulator-server.js';
+import type { IssuedKey, KeyIssuer } from '../shared/issued-keys.js';
 import { splitTarget } from '../shared/signing.js';
 import { type PostObjectRules, type PostUpload, readPostObject } from './post-object.js';
 import { decodedQuery } from './query-params.js';
@@ -27,13 +29,7 @@ import { type AuthenticatedBy, type SignatureCheck, StorageRefusal, refusalOf } 
 export { StorageRefusal, type SignatureCheck } from './refusal.js';
 
 /** One set of temporary keys the stand-in accepts, as its STS would have issued them. */
-export interface TemporaryKey {
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly securityToken: string;
-  /** ms since the epoch; requests at or after it are refused as expired. */
-  readonly expiresAt: number;
-}
+export type TemporaryKey = IssuedKey;
 
 /** A request whose signature, security token and key passed the checks (what the service then did with it aside). */
 export interface StorageRequest {
@@ -79,6 +75,8 @@ export interface StorageStandIn extends EmulatorHandle<StorageRequest, StorageFa
   readonly bucket: string;
   /** Accept these keys from now on (what the service's STS does when it issues them). */
   issueKey(key: TemporaryKey): void;
+  /** Accept, from now on, every key this emulator of the cloud's STS has issued or will issue. */
+  trust(issuer: KeyIssuer): void;
   /** CORS preflights answered (kept apart from `calls`, which are the storage requests). */
   readonly preflights: number;
   /** The stored object's bytes, if any. */
@@ -133,6 +131,7 @@ export abstract class StorageStandInServer
 {
   readonly bucket: string;
   private readonly keys = new Map<string, TemporaryKey>();
+  private readonly issuers: KeyIssuer[] = [];
   private readonly objects = new Map<string, StoredObject>();
   private preflightCount = 0;
   protected readonly now: () => number;
@@ -150,6 +149,14 @@ export abstract class StorageStandInServer
 
   issueKey(key: TemporaryKey): void {
     this.keys.set(key.accessKeyId, { ...key });
+  }
+
+  trust(issuer: KeyIssuer): void {
+    this.issuers.push(issuer);
+  }
+
+  private keyOf(accessKeyId: string): TemporaryKey | undefined {
+    return this.keys.get(accessKeyId) ?? this.issuers.map((issuer) => issuer.issuedKey(accessKeyId)).find((key) => key !== undefined);
   }
 
   object(key: string): Buffer | undefined {
@@ -199,7 +206,7 @@ export abstract class StorageStandInServer
         this.answerPostObject(request, path, query, res);
         return;
       }
-      const check = this.checkSignature(request, (id) => this.keys.get(id)?.accessKeySecret);
+      const check = this.checkSignature(request, (id) => this.keyOf(id)?.accessKeySecret);
       accessKeyId = check.accessKeyId;
       if (!check.ok) throw refusalOf(check);
       const securityToken = this.verifyTemporaryKey(check.accessKeyId, check.securityToken);
@@ -216,7 +223,7 @@ export abstract class StorageStandInServer
 
   /** The token, once it is the key's own and the key has not expired: what the services check of temporary keys. */
   private verifyTemporaryKey(accessKeyId: string, securityToken: string | undefined): string {
-    const key = this.keys.get(accessKeyId);
+    const key = this.keyOf(accessKeyId);
     if (!key) throw new StorageRefusal(403, 'InvalidAccessKeyId', 'The access key id you provided does not exist in our records.', accessKeyId);
     if (securityToken === undefined) throw new StorageRefusal(403, 'InvalidSecurityToken', 'Temporary keys need their security token.', accessKeyId);
     if (securityToken !== key.securityToken) throw new StorageRefusal(403, 'InvalidSecurityToken', 'The security token does not belong to this access key id.', accessKeyId);
@@ -229,7 +236,7 @@ export abstract class StorageStandInServer
       bucket: this.bucket,
       now: this.now(),
       maxFileBytes: this.rules.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
-      secretOf: (id) => this.keys.get(id)?.accessKeySecret,
+      secretOf: (id) => this.keyOf(id)?.accessKeySecret,
       verifyTemporaryKey: (id, token) => this.verifyTemporaryKey(id, token),
     });
     const { accessKeyId, securityToken, key } = upload;

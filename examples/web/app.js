@@ -2,7 +2,8 @@
 /**
  * The stsgate demo page, served by `npm start` (local/demo-site.ts) on an origin of its own: it logs in,
  * then asks each token function for keys through the browser client `@stsgate/client`, exactly as an
- * app would (one client per endpoint, cached keys, refresh before expiry), and shows them masked.
+ * app would (one client per endpoint, cached keys, refresh before expiry), and shows them masked; and it
+ * uploads a chosen file to every cloud's bucket through the same clients' signed uploads (uploads.js).
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { createStsClient, StsClientError } from './client/index.js';
 import { createCard } from './card.js';
 import { corsRefusal } from './cors-check.js';
 import { developmentSession } from './login.js';
+import { setUpUploads } from './uploads.js';
 
 /** @typedef {import('./card.js').Card} Card */
 /** @typedef {import('./card.js').Provider} Provider */
@@ -26,6 +28,7 @@ import { developmentSession } from './login.js';
 
 /**
  * @typedef {object} Endpoint One token function: its client, its card, and its refresh timer.
+ * @property {Provider} provider
  * @property {string} path
  * @property {StsClient} client
  * @property {Card} card
@@ -50,6 +53,9 @@ const button = /** @type {HTMLButtonElement} */ (document.getElementById('get-cr
 const notice = /** @type {HTMLElement} */ (document.getElementById('notice'));
 const emulatedNotice = /** @type {HTMLElement} */ (document.getElementById('emulated-notice'));
 const cards = /** @type {HTMLElement} */ (document.getElementById('cards'));
+const uploadForm = /** @type {HTMLFormElement} */ (document.getElementById('upload-form'));
+const uploadButton = /** @type {HTMLButtonElement} */ (document.getElementById('upload-button'));
+const uploadList = /** @type {HTMLElement} */ (document.getElementById('upload-list'));
 
 /** @returns {DemoPageConfig} */
 function readConfig() {
@@ -88,6 +94,7 @@ function start() {
   const loginPath = config.loginPath;
   if (!loginPath) {
     button.disabled = true;
+    uploadButton.disabled = true;
     showNotice('This token service verifies JWTs from JWT_* settings, so there is no development login for the page to use. Start `npm start` without JWT_* (and with every cloud emulated) to try it.');
     return;
   }
@@ -98,6 +105,7 @@ function start() {
 
   /** @type {Endpoint[]} */
   const endpoints = config.functions.map(({ provider, path, emulated }) => ({
+    provider,
     path,
     client: createStsClient({ endpoint: `${config.tokenService}${path}`, getToken: session.getToken, maxAttempts: 1 }),
     card: createCard(provider, cards, emulated),
@@ -158,6 +166,9 @@ function start() {
     }
     for (const endpoint of endpoints) void request(endpoint);
   });
+
+  // Uploads go through the same clients: the same endpoint, login and signed-in user as the keys.
+  setUpUploads({ form: uploadForm, list: uploadList, targets: endpoints });
 
   setInterval(() => {
     const now = Date.now();

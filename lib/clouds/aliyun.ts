@@ -12,6 +12,7 @@ import { envCredentialSource, invocationCredentialSource } from '../credentials/
 import { refreshBeforeExpiry } from '../credentials/refresh-before-expiry.js';
 import { buildRamPolicy } from '../policy/aliyun/ram-policy.js';
 import { assumeRole } from '../sts/aliyun/assume-role.js';
+import { ossSigner } from '../sign/aliyun/oss-signer.js';
 import type { CloudPlugin } from './types.js';
 
 export interface AliyunConfig {
@@ -29,6 +30,7 @@ export const aliyun: CloudPlugin<AliyunConfig> = {
   issuer: (config) => config.roleArn,
   // A role's MaxSessionDuration is at most 12 hours; STS refuses anything longer than the role allows.
   maxDurationSeconds: 43_200,
+  signer: ossSigner,
   // RAM has no condition key on an upload's size or type ("OSS has no built-in setting to reject uploads by
   // file type or size": help.aliyun.com, how-do-i-limit-object-formats-and-sizes-when-i-upload-objects-to-oss).
   uploadLimitsInPolicy: false,

@@ -15,6 +15,7 @@ import { ConfigError } from '../errors.js';
 import { buildObsPolicy, maxObsPrefixLength } from '../policy/huawei/obs-policy.js';
 import { assumeAgency } from '../sts/huawei/assume-agency.js';
 import { createSecurityToken } from '../sts/huawei/security-token.js';
+import { obsSigner } from '../sign/huawei/obs-signer.js';
 import type { CloudPlugin } from './types.js';
 
 export interface HuaweiConfig {
@@ -29,6 +30,8 @@ export interface HuaweiConfig {
 const AGENCY_URN = /^iam::[A-Za-z0-9]{1,64}:agency:[A-Za-z0-9_.+=,@-]{1,64}$/;
 /** STS refuses a longer session when the caller signs with temporary keys, which FunctionGraph's are. */
 const ASSUME_AGENCY_MAX_SECONDS = 3600;
+/** securitytokens issues for 15 minutes to 24 hours. */
+const SECURITY_TOKEN_MAX_SECONDS = 86_400;
 
 /**
  * The agency's credentials, as FunctionGraph hands them to the invocation. An empty context means the
@@ -52,8 +55,10 @@ export const huawei: CloudPlugin<HuaweiConfig> = {
   // Without an agency URN the keys are the function's own agency's (IAM securitytokens), which the
   // configuration does not name: deployments sharing Redis then need their own REDIS_KEY_PREFIX.
   issuer: (config) => config.agencyUrn ?? 'function agency',
-  // securitytokens issues for 15 minutes to 24 hours; AssumeAgency's lower cap is checked in loadConfig.
-  maxDurationSeconds: 86_400,
+  // AssumeAgency's lower cap is checked in loadConfig for users' keys, and by maxSessionSeconds for the signing role's.
+  maxDurationSeconds: SECURITY_TOKEN_MAX_SECONDS,
+  maxSessionSeconds: (config) => (config.agencyUrn ? ASSUME_AGENCY_MAX_SECONDS : SECURITY_TOKEN_MAX_SECONDS),
+  signer: obsSigner,
   // OBS condition keys for PutObject are acl, copysource and metadata-directive only: no size or type
   // (OBS bucket-policy conditions, obs_03_0120, which IAM policies share per obs_03_0155).
   uploadLimitsInPolicy: false,

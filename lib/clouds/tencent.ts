@@ -12,6 +12,7 @@ import { type CvmRoleOptions, cvmRoleSource, loadCvmRoleOptions } from '../crede
 import { ConfigError } from '../errors.js';
 import { buildCamPolicy } from '../policy/tencent/cam-policy.js';
 import { assumeRoleTencent } from '../sts/tencent/assume-role.js';
+import { cosSigner } from '../sign/tencent/cos-signer.js';
 import type { CloudPlugin } from './types.js';
 
 export interface TencentConfig {
@@ -32,6 +33,7 @@ export const tencent: CloudPlugin<TencentConfig> = {
   issuer: (config) => config.roleArn,
   // AssumeRole's DurationSeconds maximum; the role's own session duration may be lower.
   maxDurationSeconds: 43_200,
+  signer: cosSigner,
   // CAM evaluates cos:content-length and cos:content-type on uploads (cloud.tencent.com/document/product/436/71306).
   uploadLimitsInPolicy: true,
 

@@ -1,6 +1,6 @@
 /**
  * What a cloud contributes to the core: its configuration, where its role credentials come from, its
- * policy grammar and its STS call. The core knows clouds only through this interface, so adding a cloud
+ * policy grammar, its STS call and how its storage signs one object request. The core knows clouds only through this interface, so adding a cloud
  * adds a plugin and touches nothing shared beyond the registry.
  *
  * @module
@@ -8,6 +8,7 @@
 import type { Env } from '../config/env.js';
 import type { CredentialSource, RoleCredentials } from '../credentials/types.js';
 import type { Grant, KeyPolicyTraits, Scope } from '../scope/resolve-scope.js';
+import type { ObjectSigner } from '../sign/types.js';
 import type { IssuedCredentials } from '../sts/types.js';
 
 export interface IssueRequest<C> {
@@ -26,6 +27,10 @@ export interface CloudPlugin<C = unknown> {
   readonly id: string;
   /** The longest lifetime this cloud's STS issues; bounds TOKEN_DURATION_SECONDS. */
   readonly maxDurationSeconds: number;
+  /** The longest lifetime this configuration's STS call may ask for, when lower than {@link maxDurationSeconds}. */
+  maxSessionSeconds?(config: C): number;
+  /** POST Object forms and presigned URLs for this cloud's storage (`lib/sign/<cloud>`). */
+  readonly signer: ObjectSigner;
   /** Reads and validates this cloud's own variables; throws ConfigError naming them. */
   loadConfig(env: Env, grant: Grant): C;
   /** Whether this cloud's key policies can limit an upload's size and type (see `resolveScope`, step 5). */

@@ -73,10 +73,13 @@ export const commaList = (value: string): string[] =>
 /** A required non-empty string. */
 export const requiredString = () => z.string().check(z.minLength(1));
 
-/** An optional integer in a range, written in decimal digits only (no `1e3`, no `0x10`, no `""` → 0). */
+/**
+ * An optional integer in a range, written in decimal digits only (no `1e3`, no `0x10`, no `""` → 0); up to
+ * 15 digits, so every value is exact (byte counts such as 5368709120 included).
+ */
 export const optionalInt = (min: number, max: number, fallback: number) =>
   z.pipe(
-    z.optional(z.string().check(z.regex(/^\d{1,9}$/, 'must be a whole number'))),
+    z.optional(z.string().check(z.regex(/^\d{1,15}$/, 'must be a whole number'))),
     z.transform((value, ctx) => {
       const n = value === undefined ? fallback : Number(value);
       if (n < min || n > max) {

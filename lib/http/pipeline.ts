@@ -1,17 +1,19 @@
 /**
  * The one HTTP pipeline every platform shares: a middy handler over API Gateway v2 events.
  *
- *   request normalizer → CORS (preflight ends here) → method guard → token service
+ *   request normalizer → CORS (preflight ends here) → method guard → the route's service
  *   errors → JSON error response → CORS headers;  every request → one log line
+ *
+ * Every route (keys, uploads, downloads: `routes.ts`) goes through the same steps, so they share the
+ * body limit, CORS, the method rule, the error shape and the log line; only the service differs.
  *
  * @module
  */
 import middy from '@middy/core';
 import type { Context as LambdaContext } from 'aws-lambda';
 import { type StsgateError, serverError } from '../errors.js';
-import type { Invocation, RequestTrace } from '../invocation.js';
+import type { Invocation, RequestTrace, Route, ServiceRequest } from '../invocation.js';
 import { errorFields, type Logger } from '../log.js';
-import type { TokenService } from '../token-service.js';
 import type { CorsConfig } from './cors-config.js';
 import { httpCors } from './middleware/cors.js';
 import { httpErrorResponse } from './middleware/error-response.js';
@@ -19,9 +21,15 @@ import { httpMethodGuard } from './middleware/method-guard.js';
 import { httpRequestNormalizer } from './middleware/request-normalizer.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { errorResponse, jsonResponse } from './response.js';
+import { routeOf } from './routes.js';
 import type { HttpEvent, HttpHandler, HttpResponse, PipelineContext } from './types.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
+
+/** What one route does with a request: resolves with the 200 body, or rejects with an StsgateError. */
+export type RouteService = (request: ServiceRequest) => Promise<object>;
+
+export type RouteServices = Readonly<Record<Route, RouteService>>;
 
 export interface PipelineOptions {
   readonly provider: string;
@@ -32,16 +40,16 @@ export interface PipelineOptions {
 /** Answer before the platform's own deadline, so the caller gets our 504 and not a platform error. */
 const TIMEOUT_EARLY_MS = 250;
 
-export function createHttpHandler(issueToken: TokenService, options: PipelineOptions): HttpHandler {
+export function createHttpHandler(services: RouteServices, options: PipelineOptions): HttpHandler {
   const pipeline = middy<HttpEvent, HttpResponse, Error, PipelineContext>(
-    async function tokenHandler(event: HttpEvent, context: PipelineContext): Promise<HttpResponse> {
-      const token = await issueToken({
+    async function routeHandler(event: HttpEvent, context: PipelineContext): Promise<HttpResponse> {
+      const answer = await services[context.trace.route ?? 'keys']({
         authorization: event.headers.authorization,
         body: event.body,
         invocation: context.invocation,
         trace: context.trace,
       });
-      return jsonResponse(200, token);
+      return jsonResponse(200, answer);
     },
     { timeoutEarlyInMillis: TIMEOUT_EARLY_MS },
   )
@@ -66,7 +74,10 @@ type TracedHandler = (event: HttpEvent, invocation: Invocation, trace: RequestTr
 /** Every request, and every refused invocation, is answered through {@link logged}. */
 function withRequestLog(options: PipelineOptions, handle: TracedHandler): HttpHandler {
   const handleHttpRequest = (event: HttpEvent, invocation: Invocation) =>
-    logged(options, methodOf(event), invocation, (withId, trace) => handle(event, withId, trace));
+    logged(options, methodOf(event), invocation, (withId, trace) => {
+      trace.route = routeOf(event?.rawPath);
+      return handle(event, withId, trace);
+    });
   const refuse = (error: StsgateError, invocation: Invocation) =>
     logged(options, undefined, invocation, async (_withId, trace) => {
       trace.errorCode = error.code;
@@ -102,9 +113,10 @@ async function logged(
   options.logger.log(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request', {
     requestId: invocation.requestId,
     provider: options.provider,
+    route: trace.route,
     method,
     subject: trace.subject,
-    outcome: status === 204 ? 'preflight' : status < 400 ? 'issued' : status < 500 ? 'refused' : 'failed',
+    outcome: status === 204 ? 'preflight' : status < 400 ? (trace.route === 'uploads' || trace.route === 'downloads' ? 'signed' : 'issued') : status < 500 ? 'refused' : 'failed',
     status,
     error: trace.errorCode,
     reason: trace.reason,

@@ -6,7 +6,7 @@
  * @module
  */
 import * as z from 'zod/mini';
-import { invalidRequest } from '../errors.js';
+import { jsonObjectBody, parsedBody } from '../request-body.js';
 import { ACTIONS, type Action } from './actions.js';
 import { lazy } from '../lazy.js';
 import { MAX_RULES, RULE_NAME } from '../rules/document.js';
@@ -46,24 +46,5 @@ const scopeRequestSchema = lazy(() =>
 /** Parses the request body; an absent or blank body asks for the whole grant. */
 export function parseScopeRequest(body: string | undefined): ScopeRequest {
   if (body === undefined || body.trim() === '') return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw invalidRequest('the request body is not valid JSON');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw invalidRequest('the request body must be a JSON object such as {"prefix": "…"}, or empty');
-  }
-  const result = z.safeParse(scopeRequestSchema(), json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    // Field names come from the caller: echo a few, briefly, never a whole oversized body back.
-    const named = (keys: string[]) => keys.slice(0, 3).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(', ');
-    if (issue?.code === 'unrecognized_keys') {
-      throw invalidRequest(`unknown field ${named(issue.keys)}${issue.keys.length > 3 ? ', …' : ''} in the request body (allowed: ${Object.keys(scopeRequestSchema().shape).join(', ')})`);
-    }
-    throw invalidRequest(issue?.message ?? 'the request body is not valid');
-  }
-  return result.data;
+  return parsedBody(scopeRequestSchema(), jsonObjectBody(body, '{"prefix": "…"}, or empty'));
 }

@@ -65,7 +65,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** A UTF-16 surrogate without its pair: not text, and encodeURIComponent throws on it. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** RFC 9110 media type: `type/subtype` and optional `; name=value` parameters (token or quoted string). */
-const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:[ \t]*;[ \t]*[\w!#$%&'*+.^`|~-]+=(?:[\w!#$%&'*+.^`|~-]+|"[^"\\\u0000-\u001f\u007f]*"))*$/;
+export const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:[ \t]*;[ \t]*[\w!#$%&'*+.^`|~-]+=(?:[\w!#$%&'*+.^`|~-]+|"[^"\\\u0000-\u001f\u007f]*"))*$/;
 /** Every cloud's access key ids are letters, digits and at most `.`, `_`, `-` (Aliyun's `STS.` prefix). */
 const ACCESS_KEY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;

@@ -63,6 +63,12 @@ describe('bench (smoke configuration)', () => {
       expect(positive(warm.hitOverFloor.ES256) && positive(warm.hitOverFloor.RS256)).toBe(true);
 
       expectSummary(results.inProcess.floor.sign[cloud], samples.floor);
+      expectSummary(warm.signed.upload, samples.signed);
+      expectSummary(warm.signed.download, samples.signed);
+      expectSummary(results.inProcess.floor.signUpload[cloud], samples.floor);
+      expectSummary(results.inProcess.floor.signDownload[cloud], samples.floor);
+      expect(warm.signed.uploadOverFloor).toBeCloseTo(warm.signed.upload.p50 / warm.signed.uploadFloorMs, 1);
+      expect(positive(warm.signed.downloadOverFloor) && positive(warm.signed.uploadOverVerify)).toBe(true);
       const sdk = results.inProcess.sdk[cloud];
       expectSummary(sdk.sdk, samples.sdk);
       expectSummary(sdk.stsgate, samples.sdk);
@@ -73,7 +79,7 @@ describe('bench (smoke configuration)', () => {
     expectSummary(results.inProcess.floor.verifyAfterRoundTrip, samples.misses);
 
     // Every goal is judged, except those whose cold-start inputs this configuration does not measure.
-    expect(results.goals).toHaveLength(24);
+    expect(results.goals).toHaveLength(30);
     for (const goal of results.goals) {
       if (goal.id.startsWith('cold-')) expect(goal).toMatchObject({ value: null, pass: null });
       else expect(typeof goal.pass, goal.id).toBe('boolean');
@@ -82,7 +88,8 @@ describe('bench (smoke configuration)', () => {
     const report = formatReport(results);
     expect(report).toContain('### Cold start');
     expect(report).toContain('### Goals');
-    expect(report.match(/^- (PASS|FAIL|N\/A) /gm)).toHaveLength(24);
+    expect(report).toContain('### Signed uploads and downloads, warm');
+    expect(report.match(/^- (PASS|FAIL|N\/A) /gm)).toHaveLength(30);
     expect(JSON.parse(JSON.stringify(results))).toEqual(results); // what results.json holds
   }, 30_000);
 });

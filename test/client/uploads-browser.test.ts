@@ -17,6 +17,7 @@ import { startObsStandIn } from '../../emulators/storage/obs.js';
 import { startOssStandIn } from '../../emulators/storage/oss.js';
 import type { StorageStandIn } from '../../emulators/storage/storage-stand-in.js';
 import type { StorageProvider } from '../../lib/sign/index.js';
+import { throttleUplink } from '../helpers/chromium.js';
 import { useSdkTestPage } from '../helpers/sdk-test-page.js';
 import { startTestSigningEndpoint, type TestSigningEndpoint, USER_PREFIX } from '../helpers/test-signing-endpoint.js';
 
@@ -91,13 +92,6 @@ async function openPage(): Promise<Page> {
     };
   });
   return page;
-}
-
-/** About 1 MB/s up: a 300 KB body takes long enough for the browser to report progress several times. */
-async function throttleUplink(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
 }
 
 describe.each(CLOUDS)('$provider', ({ provider, region, start, noOverwriteCode, bindsPutSize }) => {

@@ -61,6 +61,8 @@ export async function startAliyunFixture() {
 
 export interface Fc3EventInit {
   method?: string;
+  /** The request path, default `/` (`/uploads` and `/downloads` take the signing routes). */
+  path?: string;
   headers?: Record<string, string>;
   body?: string;
   base64?: boolean;
@@ -72,7 +74,7 @@ export function fc3Event(init: Fc3EventInit = {}): Buffer {
   return Buffer.from(
     JSON.stringify({
       version: 'v1',
-      rawPath: '/',
+      rawPath: init.path ?? '/',
       body: init.base64 ? Buffer.from(body).toString('base64') : body,
       isBase64Encoded: init.base64 ?? false,
       headers: init.headers ?? {},
@@ -81,7 +83,7 @@ export function fc3Event(init: Fc3EventInit = {}): Buffer {
         accountId: '1234567890123456',
         domainName: 'abc.cn-hangzhou.fcapp.run',
         domainPrefix: 'abc',
-        http: { method: init.method ?? 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
+        http: { method: init.method ?? 'POST', path: init.path ?? '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
         requestId: 'req-1',
         time: '2026-11-22T06:00:00Z',
         timeEpoch: String(Date.now()),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { findChromium } from './chromium/find.js';
 
 /**
@@ -38,4 +38,11 @@ export async function launchChromium(): Promise<Browser> {
       { cause: error },
     );
   }
+}
+
+/** About 1 MB/s up: a body of a few hundred KB takes long enough for the browser to report upload progress several times. */
+export async function throttleUplink(page: Page, bytesPerSecond = 1024 * 1024): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
 }

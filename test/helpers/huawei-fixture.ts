@@ -84,6 +84,8 @@ export async function startHuaweiFixture() {
 
 export interface ApigEventInit {
   method?: string;
+  /** The request path, default `/stsgate` (`…/uploads` and `…/downloads` take the signing routes). */
+  path?: string;
   headers?: Record<string, string>;
   body?: string;
   /** APIG's default is true: the body arrives base64-encoded. */
@@ -107,7 +109,7 @@ export const apigEvent = (init: ApigEventInit = {}) => {
       'x-real-ip': '203.0.113.9',
       ...Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     },
-    path: '/stsgate',
+    path: init.path ?? '/stsgate',
     isBase64Encoded: base64,
   };
 };

@@ -57,6 +57,8 @@ export async function startTencentFixture() {
 
 export interface ScfEventInit {
   method?: string;
+  /** The request path, default `/` (`/uploads` and `/downloads` take the signing routes). */
+  path?: string;
   headers?: Record<string, string>;
   body?: string;
 }
@@ -66,7 +68,7 @@ export const functionUrlEvent = (init: ScfEventInit = {}) => ({
   body: init.body ?? '',
   headers: { accept: '*/*', 'content-type': 'application/json', 'x-scf-remote-addr': '203.0.113.9', ...lower(init.headers) },
   httpMethod: init.method ?? 'POST',
-  path: '/',
+  path: init.path ?? '/',
   queryString: {},
 });
 
@@ -80,7 +82,7 @@ export const apiGatewayEvent = (init: ScfEventInit & { base64?: boolean } = {}) 
   queryStringParameters: {},
   headerParameters: {},
   stageVariables: { stage: 'release' },
-  path: '/',
+  path: init.path ?? '/',
   queryString: {},
   httpMethod: init.method ?? 'POST',
 });

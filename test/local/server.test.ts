@@ -9,6 +9,7 @@ import { startAliyunStsEmulator } from '../../emulators/aliyun-sts.js';
 import { startHuaweiIamEmulator } from '../../emulators/huawei-iam.js';
 import { startIdentityProvider } from '../../emulators/identity-provider.js';
 import { startAliyunEcsMetadataEmulator } from '../../emulators/metadata/aliyun-ecs-metadata.js';
+import { formBody, sendTo } from '../emulators/storage-client.js';
 import { type ServiceProcess as Started, startServiceProcess as startService, stopServiceProcess as stop } from '../helpers/local-service.js';
 
 let service: Started;
@@ -30,13 +31,15 @@ describe('the local token service', () => {
     expect(output).toContain(`curl -s -X POST ${url}/aliyun -H "Authorization: Bearer $(curl -s '${url}/dev/token?sub=alice')"`);
   });
 
-  it('prints the demo page, on its own origin, which may connect to itself and the token service only', async () => {
+  it('prints the demo page, on its own origin, which may connect to itself, the token service and the emulated buckets only', async () => {
     const demo = /demo page: (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
     expect(demo).toBeDefined();
     expect(demo).not.toBe(url);
     const page = await fetch(`${demo}/`);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${url};`);
+    const buckets = [...output.matchAll(/stand-in, checks [^,]+, on (http:\/\/\S+)/g)].map((match) => match[1]);
+    expect(buckets).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), expect.stringMatching(/^http:\/\/stsgate-local\.localhost:\d+$/)]);
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${url} ${buckets.join(' ')};`);
     expect(await page.text()).toContain('<title>stsgate demo');
   });
 
@@ -85,6 +88,27 @@ describe('the local token service', () => {
     expect(code).toBe(0);
     const secret = /accessKeySecret: (.*)/.exec(out)?.[1] ?? '';
     expect(secret).toMatch(/^.{4}…\(\d+ chars\)$/);
+  });
+
+  it.each([
+    ['aliyun', 'stsgate-local'],
+    ['tencent', 'stsgate-local-1250000000'],
+    ['huawei', 'stsgate-local'],
+  ])('signs uploads and downloads at /%s/uploads and /%s/downloads for the emulated bucket, which takes them', async (cloud) => {
+    const jwt = await (await fetch(`${url}/dev/token?sub=uploader`)).text();
+    const sign = async (route: string, body: unknown) =>
+      (await fetch(`${url}/${cloud}/${route}`, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` }, body: JSON.stringify(body) })).json() as Promise<Record<string, any>>;
+    const form = await sign('uploads', { filename: 'notes.txt', contentType: 'text/plain', size: 5 });
+    expect(form).toMatchObject({ provider: cloud, method: 'POST', key: expect.stringMatching(/^users\/uploader\/[0-9a-f]{16}-notes\.txt$/) });
+    // The bucket's stand-in listens on 127.0.0.1, whatever host the URL names (OBS: <bucket>.localhost).
+    const bucket = { host: `127.0.0.1:${new URL(form.url).port}` };
+    const { body, contentType } = await formBody([...Object.entries(form.fields as Record<string, string>), ['file', { content: 'hello', filename: 'notes.txt', type: 'text/plain' }]]);
+    expect((await sendTo(bucket, form.url, { method: 'POST', headers: { 'content-type': contentType }, body })).status).toBe(204);
+    const download = await sign('downloads', { key: form.key });
+    expect(download).toMatchObject({ provider: cloud, method: 'GET' });
+    expect((await sendTo(bucket, download.url, { method: 'GET' })).text).toBe('hello');
+    // Another user's key is not signed for.
+    expect((await sign('downloads', { key: 'users/someone-else/notes.txt' })).error).toBe('insufficient_scope');
   });
 
   it('logs each request as one JSON line without the token', async () => {
