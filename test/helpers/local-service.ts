@@ -14,15 +14,24 @@ export const STSGATE_ENV = /^(JWT_|TOKEN_|CORS_|ALIYUN_|ALIBABA_CLOUD_|TENCENT|H
 export interface ServiceProcess {
   readonly child: ChildProcess;
   readonly url: string;
-  /** stdout and stderr so far, interleaved in arrival order. */
+  /** stdout and stderr so far, in the order the service wrote them, as a terminal shows them. */
   output(): string;
 }
 
-function spawnService(extra: Record<string, string>): { child: ChildProcess; output: () => string } {
+const SERVICE = [process.execPath, '--import', 'tsx', 'local/server.ts'];
+
+/**
+ * `merged`: stderr goes into stdout's pipe (`2>&1`), so the output keeps the order of the writes. Two pipes
+ * would not: a busy test process can find both readable at once and read stderr's first.
+ */
+function spawnService(extra: Record<string, string>, merged: boolean): { child: ChildProcess; output: () => string } {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) if (STSGATE_ENV.test(name)) delete env[name];
   Object.assign(env, { PORT: '0' }, extra);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/server.ts'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+  const child = merged
+    ? spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', ...SERVICE], { cwd: REPO, env, stdio })
+    : spawn(SERVICE[0]!, SERVICE.slice(1), { cwd: REPO, env, stdio });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -31,7 +40,7 @@ function spawnService(extra: Record<string, string>): { child: ChildProcess; out
 
 /** Starts `local/server.ts` on a free port with a clean stsgate environment plus `extra`; resolves once it listens. */
 export async function startServiceProcess(extra: Record<string, string> = {}): Promise<ServiceProcess> {
-  const { child, output } = spawnService(extra);
+  const { child, output } = spawnService(extra, true);
   const url = await new Promise<string>((resolve, reject) => {
     const check = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output());
@@ -60,7 +69,7 @@ export async function stopServiceProcess(service: ServiceProcess | undefined): P
 
 /** Runs `local/server.ts` where it is expected to refuse to start: its exit code and what it printed where. */
 export async function runServiceToExit(extra: Record<string, string>, timeoutMs = 40_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { child } = spawnService(extra);
+  const { child } = spawnService(extra, false);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk) => (stdout += chunk));
