@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile-warm.ts [aliyun|tencent|huawei] [hit|miss] [samples]` (after `npm run build`):
+ * `npx tsx bench/profile-warm.ts [aliyun|tencent|huawei] [hit|miss|uploads|downloads] [samples]` (after `npm run build`):
  * the warm path of one loaded bundle under the CPU profiler (node:inspector, started after warm-up and
  * stopped after the samples, so set-up is not in it), then where the time went (profile/cpu-profile.ts).
  * On a miss the in-process emulator's own work shows as its own row.
@@ -10,14 +10,15 @@ import { Session } from 'node:inspector/promises';
 import { CLOUDS, type CloudId, closeDeployments, startDeployments } from './deployments.js';
 import { takeOverConsole } from './inprocess/console-sink.js';
 import { loadBundles } from './inprocess/load-bundles.js';
-import { hitSampler, missSampler, primedHitToken } from './inprocess/warm.js';
+import { hitSampler, missSampler, primedHitToken, signedSampler } from './inprocess/warm.js';
 import { type CpuProfile, summarizeProfile } from './profile/cpu-profile.js';
 import { summarize } from './stats.js';
 
 const cloud = (process.argv[2] ?? 'aliyun') as CloudId;
-const kind = process.argv[3] === 'miss' ? 'miss' : 'hit';
-const samples = Number(process.argv[4] ?? (kind === 'hit' ? 5000 : 1500));
-if (!CLOUDS.includes(cloud)) throw new Error(`usage: bench/profile-warm.ts [${CLOUDS.join('|')}] [hit|miss] [samples]`);
+const KINDS = ['hit', 'miss', 'uploads', 'downloads'] as const;
+const kind = KINDS.find((k) => k === process.argv[3]) ?? 'hit';
+const samples = Number(process.argv[4] ?? (kind === 'miss' ? 1500 : 5000));
+if (!CLOUDS.includes(cloud)) throw new Error(`usage: bench/profile-warm.ts [${CLOUDS.join('|')}] [${KINDS.join('|')}] [samples]`);
 
 const deployments = await startDeployments();
 const sink = takeOverConsole();
@@ -27,7 +28,12 @@ try {
   const d = deployments[cloud];
   const handler = bundles.handlers[cloud];
   const counts = { warmup: 200, iterations: samples };
-  const sampler = kind === 'hit' ? hitSampler('hit', d, handler, await primedHitToken(d, handler, 'profiled', 'ES256'), counts) : await missSampler('miss', d, handler, counts, sink);
+  const sampler =
+    kind === 'hit'
+      ? hitSampler('hit', d, handler, await primedHitToken(d, handler, 'profiled', 'ES256'), counts)
+      : kind === 'miss'
+        ? await missSampler('miss', d, handler, counts, sink)
+        : await signedSampler(kind, d, handler, kind, counts);
   for (let i = 0; i < counts.warmup; i++) await sampler.sample();
 
   session.connect();
