@@ -25,6 +25,7 @@ export interface JwtConfig {
 
 const MIN_SECRET_BYTES = 32;
 const KEY_VARIABLES = ['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const;
+const MIN_RSA_BITS = 2048;
 
 export function loadJwtConfig(env: Env): JwtConfig {
   // Read together, so a deployment missing both its issuer and its key hears about both at once.
@@ -47,6 +48,9 @@ export function loadJwtConfig(env: Env): JwtConfig {
         ? [...ASYMMETRIC_ALGORITHMS]
         : algorithmsForKey(keySource.key.asymmetricKeyType, keySource.key.asymmetricKeyDetails?.namedCurve);
   if (usable.length === 0) fail('JWT_PUBLIC_KEY', 'must be an RSA, EC (P-256/384/521) or Ed25519 public key');
+  // jose refuses to verify with an RSA key under 2048 bits: accepted here, every token would be refused.
+  const rsaBits = keySource.kind === 'public-key' ? keySource.key.asymmetricKeyDetails?.modulusLength : undefined;
+  if (rsaBits !== undefined && rsaBits < MIN_RSA_BITS) fail('JWT_PUBLIC_KEY', `an RSA key must have at least ${MIN_RSA_BITS} bits; this one has ${rsaBits}`);
 
   let algorithms: string[];
   if (vars.JWT_ALGORITHMS === undefined) {

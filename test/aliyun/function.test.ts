@@ -155,17 +155,27 @@ describe('the attack list: each gets its 4xx and makes no STS call', () => {
     if (attack.reason) expect(logs.requests().at(-1)).toMatchObject({ error: attack.code, reason: attack.reason });
   });
 
-  it('a key jose cannot use for the algorithm (a 1024-bit RSA key) → 401 with reason unverifiable', async () => {
+  it('a key jose cannot use for the algorithm (a 1024-bit RSA key in the JWKS) → 401 with reason unverifiable', async () => {
     const { createSign, generateKeyPairSync } = await import('node:crypto');
+    const { createServer } = await import('node:http');
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    const h = makeHandler({ JWT_JWKS_URL: undefined, JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
-    // Signed by hand: jose itself refuses to sign with a key this short.
-    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const input = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ sub: 'alice', iss: fx.idp.issuer, aud: fx.idp.audience, exp: Math.floor(Date.now() / 1000) + 300 })}`;
-    const token = `${input}.${createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url')}`;
-    const res = await call(h, { headers: bearer(token) });
-    expect(res.statusCode).toBe(401);
-    expect(logs.requests().at(-1)).toMatchObject({ error: 'invalid_token', reason: 'unverifiable' });
+    // A JWKS can hand out such a key at any time (JWT_PUBLIC_KEY refuses one at cold start).
+    const jwks = JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'short', alg: 'RS256', use: 'sig' }] });
+    const server = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      const h = makeHandler({ JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json` });
+      // Signed by hand: jose itself refuses to sign with a key this short.
+      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const input = `${part({ alg: 'RS256', typ: 'JWT', kid: 'short' })}.${part({ sub: 'alice', iss: fx.idp.issuer, aud: fx.idp.audience, exp: Math.floor(Date.now() / 1000) + 300 })}`;
+      const token = `${input}.${createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url')}`;
+      const res = await call(h, { headers: bearer(token) });
+      expect(res.statusCode).toBe(401);
+      expect(logs.requests().at(-1)).toMatchObject({ error: 'invalid_token', reason: 'unverifiable' });
+    } finally {
+      server.close();
+    }
   });
 
   it('gives a missing header the bare Bearer challenge and a bad token the invalid_token one', async () => {

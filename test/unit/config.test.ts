@@ -61,6 +61,14 @@ describe('JWT configuration', () => {
     expect(problemVariables(() => loadJwtConfig({ ...env, JWT_PUBLIC_KEY: 'not a key' }))).toEqual(['JWT_PUBLIC_KEY']);
   });
 
+  it('refuses an RSA key shorter than 2048 bits, which jose would never verify with, as PEM or JWK', () => {
+    const env = { ...base, JWT_JWKS_URL: undefined };
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    for (const key of [publicKey.export({ type: 'spki', format: 'pem' }).toString(), JSON.stringify(publicKey.export({ format: 'jwk' }))]) {
+      expect(() => loadJwtConfig({ ...env, JWT_PUBLIC_KEY: key })).toThrow(/JWT_PUBLIC_KEY: an RSA key must have at least 2048 bits; this one has 1024/);
+    }
+  });
+
   it('refuses a plain-http JWKS URL unless it is loopback', () => {
     expect(problemVariables(() => loadJwtConfig({ ...base, JWT_JWKS_URL: 'http://idp.example.com/jwks' }))).toEqual(['JWT_JWKS_URL']);
     expect(loadJwtConfig({ ...base, JWT_JWKS_URL: 'http://127.0.0.1:9/jwks' }).keySource.kind).toBe('jwks');
